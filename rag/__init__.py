@@ -1,0 +1,30 @@
+"""Ask questions about news articles; every claim cites the sentence it came from.
+
+    from rag import Assistant
+    answer = Assistant().ask("why did Putin move talks from Astana?")
+
+Names are imported lazily so `rag --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "Assistant": "rag.assistant",
+    "QuestionError": "rag.assistant",
+    "Answer": "rag.schema",
+    "Citation": "rag.schema",
+    "Source": "rag.schema",
+    "Turn": "rag.schema",
+    "Filters": "rag.retrieval",
+    "Settings": "rag.settings",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'rag' has no attribute {name!r}")

@@ -1,0 +1,149 @@
+"""`Assistant`: the one entry point every door calls.
+
+The web chat, the Slack bot, the CLI and the evaluator build one `Assistant`
+per process and call `ask`/`stream` (questions) or `ingest`/`articles`/
+`remove_article`/`stats` (the corpus). They render what comes back and never
+touch the store or the models themselves.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rag.chain import build_answer_chain, build_retrieval_chain, finish
+from rag.components.answerer import build_answerer
+from rag.components.embedding import build_embedder
+from rag.components.vector_store import ArticleRecord, ChromaStore
+from rag.ingest import Ingestor, IngestReport, ProgressFactory
+from rag.lexical import LexicalIndex
+from rag.retrieval import Filters, HybridRetriever
+from rag.schema import Answer, Turn
+from rag.settings import Settings
+
+EMPTY_STORE_NOTE = "The store is empty: run `rag ingest` to index some articles."
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked as given; the message says why."""
+
+
+@dataclass(frozen=True)
+class Stats:
+    articles: int
+    chunks: int
+    store: str
+    embedding_model: str
+    last_ingest: datetime | None
+
+
+class Assistant:
+    """Models and store are opened once here and shared by every request."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.store = ChromaStore(self.settings)
+        self.embedder = build_embedder(self.settings)
+        self.retriever = HybridRetriever(
+            store=self.store,
+            embedder=self.embedder,
+            lexical=LexicalIndex(self.store),
+            k=self.settings.top_k,
+            fetch_k=self.settings.fetch_k,
+            rrf_k=self.settings.rrf_k,
+        )
+        self.answerer = build_answerer(self.settings, self.embedder)
+        self._retrieval = build_retrieval_chain(self.retriever)
+        self._chain = build_answer_chain(self.retriever, self.answerer)
+
+    # questions
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn | dict[str, str]] = (),
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+    ) -> Answer:
+        """Answer `question` (a follow-up is read in the light of `history`)."""
+        state = self._state(question, history, k, filters)
+        answer = self._chain.invoke(state)
+        return self._noted(answer)
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Turn | dict[str, str]] = (),
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+    ) -> Iterator[str | Answer]:
+        """Answer text as it is produced, then the final `Answer` (always last)."""
+        state = self._retrieval.invoke(self._state(question, history, k, filters))
+        started = time.perf_counter()
+        for item in self.answerer.stream(state["standalone"], state["found"]):
+            if isinstance(item, Answer):
+                timings = {**state["timings"], "answer": (time.perf_counter() - started) * 1000}
+                yield self._noted(finish({**state, "answer": item, "timings": timings}))
+            else:
+                yield item
+
+    def _state(
+        self, question: str, history: Sequence[Turn | dict[str, str]], k: int | None, filters: Filters | None
+    ) -> dict[str, object]:
+        return {
+            "question": self.check_question(question),
+            "history": [turn if isinstance(turn, Turn) else Turn.model_validate(turn) for turn in history],
+            "k": k,
+            "filters": filters,
+        }
+
+    def check_question(self, question: str) -> str:
+        """The question without control characters; raises `QuestionError` if unusable."""
+        cleaned = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+        if not cleaned:
+            raise QuestionError("the question is empty: type what you want to know")
+        if len(cleaned) > self.settings.max_question_chars:
+            raise QuestionError(
+                f"the question is {len(cleaned)} characters long; the limit is "
+                f"{self.settings.max_question_chars} (RAG_MAX_QUESTION_CHARS)"
+            )
+        if not any(ch.isalnum() for ch in cleaned):
+            raise QuestionError("the question has no words in it")
+        return cleaned
+
+    def _noted(self, answer: Answer) -> Answer:
+        if answer.abstained and not answer.retrieved and self.store.count() == 0:
+            return answer.model_copy(update={"notes": [*answer.notes, EMPTY_STORE_NOTE]})
+        return answer
+
+    # the corpus
+    def ingest(
+        self, paths: Sequence[Path], *, prune: bool = True, progress: ProgressFactory | None = None
+    ) -> IngestReport:
+        """Bring the store in line with `paths`; see `rag.ingest` for the guarantees."""
+        return Ingestor(self.settings, self.store, self.embedder).run(paths, prune=prune, progress=progress)
+
+    def articles(self) -> list[ArticleRecord]:
+        return self.store.articles()
+
+    def remove_article(self, article_id: str) -> int:
+        """Delete one article's chunks; returns how many were removed."""
+        ids = list(self.store.chunk_metadata({"article_id": article_id}))
+        self.store.delete(ids)
+        if ids:
+            self.store.mark_ingest()
+        return len(ids)
+
+    def stats(self) -> Stats:
+        last = self.store.last_ingest()
+        return Stats(
+            articles=len(self.store.articles()),
+            chunks=self.store.count(),
+            store=self.store.location,
+            embedding_model=self.embedder.name,
+            last_ingest=datetime.fromtimestamp(last, tz=UTC) if last else None,
+        )

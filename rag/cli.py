@@ -1,0 +1,219 @@
+"""The `rag` command.
+
+Sub-commands are imported only when run (see `LazyGroup`), so `rag --help`
+answers without loading torch, Chroma or Gradio. Errors a user can fix are
+printed as one line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from importlib import import_module
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from rag.assistant import Assistant
+    from rag.schema import Answer
+    from rag.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# name -> (module:function, one-line help). Commands living outside rag/ plug in here.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "ingest": ("rag.cli:ingest", "Index articles from files and folders (default: corpus/)."),
+    "ask": ("rag.cli:ask", "Ask a question; prints a cited answer."),
+    "stats": ("rag.cli:stats", "What the store holds."),
+    "web": ("ui.web:command", "Serve the browser chat."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, _, attr = COMMANDS[cmd_name][0].partition(":")
+        return getattr(import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, text) for name, (_, text) in COMMANDS.items()])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(path_type=Path), help="Folder for the store and caches [RAG_HOME; .rag].")
+@click.option("--chroma-url", help="Use a Chroma server, e.g. http://127.0.0.1:8000 [RAG_CHROMA_URL].")
+@click.version_option(package_name="rag-news")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, chroma_url: str | None) -> None:
+    """Ask questions about a corpus of news articles; every claim cites its sentence.
+
+    \b
+    Start here:
+      rag ingest                       index corpus/ (again: only what changed)
+      rag ask "why did Putin move talks from Astana?"
+      rag web                          chat in the browser on http://127.0.0.1:7860
+
+    Settings come from RAG_* environment variables, an optional rag.toml, and
+    the flags below (flags win).
+    """
+    ctx.obj = {"home": home, "chroma_url": chroma_url}
+
+
+def load_settings(ctx: click.Context, **overrides: object) -> Settings:
+    """Settings from env/toml, with the group's and the command's flags applied."""
+    from rag.settings import Settings
+
+    return Settings().with_overrides(**(ctx.find_root().obj or {}), **overrides)
+
+
+def friendly_errors(function: F) -> F:
+    """Turn the errors a user can fix into one clear line and exit status 1."""
+
+    @wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from pydantic import ValidationError
+
+        from rag.assistant import QuestionError
+        from rag.components.vector_store import StoreError
+        from rag.ingest import IngestBusy
+
+        try:
+            return function(*args, **kwargs)
+        except ValidationError as error:
+            problem = error.errors()[0]
+            where = ".".join(str(part) for part in problem["loc"])
+            raise click.ClickException(f"setting {where}: {problem['msg']}") from None
+        except (QuestionError, StoreError, IngestBusy, FileNotFoundError) as error:
+            raise click.ClickException(str(error)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_assistant(settings: Settings) -> Assistant:
+    from rag.assistant import Assistant
+
+    return Assistant(settings)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--prune/--no-prune", default=True, show_default=True,
+              help="Remove articles whose files are gone from the folders given.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar; summary only.")
+@click.pass_context
+@friendly_errors
+def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, quiet: bool) -> None:
+    """Index articles: load, clean, chunk, embed and store them.
+
+    PATHS are files or folders (default: the corpus folder, RAG_CORPUS_DIR).
+    Formats: .txt (first line is the title), .md with YAML front matter
+    (title, source, url, published), .html, .json and .jsonl records
+    (title, body, url, source, published_at).
+
+    Only new and changed articles are embedded; an unchanged corpus costs
+    nothing. An article whose file has gone from a folder you ingest is
+    removed from the index (use --no-prune to keep it).
+    """
+    from tqdm import tqdm
+
+    settings = load_settings(ctx)
+    targets = list(paths) or [settings.corpus_dir]
+    missing = [str(path) for path in targets if not path.exists()]
+    if missing:
+        raise click.ClickException(f"no such file or directory: {', '.join(missing)}")
+    assistant = open_assistant(settings)
+
+    def progress(total: int) -> tqdm:
+        return tqdm(total=total, unit="file", desc="ingest", disable=quiet, file=sys.stderr)
+
+    report = assistant.ingest(targets, prune=prune, progress=progress)
+    for skipped in report.skipped:
+        click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+    click.echo(report.summary())
+
+
+@click.command()
+@click.argument("question")
+@click.option("-k", "top_k", type=click.IntRange(1, 50), help="Chunks to retrieve [RAG_TOP_K; 5].")
+@click.option("--source", help="Only articles from this source.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or after.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or before.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole Answer object as JSON.")
+@click.pass_context
+@friendly_errors
+def ask(
+    ctx: click.Context, question: str, top_k: int | None, source: str | None,
+    since: Any, until: Any, as_json: bool,
+) -> None:
+    """Answer QUESTION from the indexed articles, citing each sentence.
+
+    \b
+    Example:
+      rag ask "why did Putin move talks from Astana?"
+      rag ask -k 8 --since 2018-01-01 "who boycotted the Sochi congress?" --json
+    """
+    from rag.retrieval import Filters
+
+    settings = load_settings(ctx, top_k=top_k)
+    filters = Filters(source=source, since=_day(since), until=_day(until))
+    answer = open_assistant(settings).ask(question, filters=filters)
+    click.echo(answer.model_dump_json(indent=2) if as_json else render_answer(answer))
+
+
+def _day(value: Any) -> date | None:
+    return value.date() if value else None
+
+
+def render_answer(answer: Answer) -> str:
+    """Plain-text rendering: the answer, then numbered sources with their quotes."""
+    lines = [answer.text, ""]
+    if answer.abstained:
+        lines += ["Nearest articles:"] + [f"  - {source.title}" + _dated(source.published) for source in answer.nearest]
+    for source in answer.sources:
+        lines.append(f"[{source.number}] {source.title}{_dated(source.published)}")
+        for citation in answer.citations:
+            if citation.number == source.number:
+                lines.append(f'    "{citation.quote}"')
+    lines += [f"note: {note}" for note in answer.notes]
+    return "\n".join(lines).rstrip()
+
+
+def _dated(published: str | None) -> str:
+    return f" ({published})" if published else ""
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+@friendly_errors
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Articles, chunks, store location, embedding model and last ingest."""
+    figures = open_assistant(load_settings(ctx)).stats()
+    last = figures.last_ingest.isoformat(timespec="seconds") if figures.last_ingest else "never"
+    rows = {
+        "articles": figures.articles,
+        "chunks": figures.chunks,
+        "store": figures.store,
+        "embedding model": figures.embedding_model,
+        "last ingest": last,
+    }
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        click.echo("\n".join(f"{name:>16}: {value}" for name, value in rows.items()))
+
+
+def main() -> None:
+    cli(prog_name="rag")

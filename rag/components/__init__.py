@@ -1,0 +1,1 @@
+"""Swappable parts, one folder each: embedding, vector store, answerer."""

@@ -1,0 +1,21 @@
+"""What an answerer is: retrieved chunks in, a cited `Answer` out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from rag.retrieval import SearchResult
+from rag.schema import Answer
+
+
+class Answerer(Protocol):
+    name: str
+
+    def answer(self, question: str, found: SearchResult) -> Answer:
+        """A complete answer (`question` is the standalone question)."""
+        ...
+
+    def stream(self, question: str, found: SearchResult) -> Iterator[str | Answer]:
+        """Text as it is produced, then the final `Answer`."""
+        ...

@@ -1,0 +1,136 @@
+"""The default answerer: quote the article sentences that answer best.
+
+Every sentence of the answer is a verbatim quote carrying its [n], so the
+citation promise holds by construction and no model can invent anything.
+Sentences are scored by embedding similarity to the question plus the share of
+the question's content words they contain, then picked with maximal marginal
+relevance so the answer does not say the same thing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.citations import CitationLedger, nearest_articles
+from rag.components.embedding import Embedder
+from rag.retrieval import SearchResult
+from rag.schema import Answer, Claim, RetrievedChunk, Span
+from rag.sentences import split_sentences
+from rag.terms import content_terms
+
+DENSE_WEIGHT = 0.65
+MMR_LAMBDA = 0.7
+# A further sentence joins the answer only if it scores within this of the best.
+MARGIN = 0.08
+MIN_WORDS = 4
+ABSTAIN_TEXT = "The indexed articles do not answer this question. The nearest articles are listed below."
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    chunk: RetrievedChunk
+    span: Span
+    score: float
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(self, embedder: Embedder, max_sentences: int, threshold: float) -> None:
+        self.embedder = embedder
+        self.max_sentences = max_sentences
+        self.threshold = threshold
+
+    def answer(self, question: str, found: SearchResult) -> Answer:
+        scored, vectors = self.score(question, found)
+        if not scored or scored[0].score < self.threshold:
+            return abstention(question, found.chunks)
+        chosen = self._select(scored, vectors)
+        ledger = CitationLedger()
+        claims = []
+        for item in chosen:
+            index = ledger.cite(item.chunk, item.span)
+            marker = ledger.citations[index].number
+            claims.append(Claim(text=f"{item.span.text} [{marker}]", citations=[index]))
+        return Answer(
+            question=question,
+            standalone_question=question,
+            text=" ".join(claim.text for claim in claims),
+            claims=claims,
+            citations=ledger.citations,
+            sources=ledger.sources,
+            retrieved=found.chunks,
+            answerer=self.name,
+        )
+
+    def stream(self, question: str, found: SearchResult) -> Iterator[str | Answer]:
+        answer = self.answer(question, found)
+        pieces = [claim.text for claim in answer.claims] or [answer.text]
+        for number, piece in enumerate(pieces):
+            yield piece if number == 0 else " " + piece
+        yield answer
+
+    def score(self, question: str, found: SearchResult) -> tuple[list[ScoredSentence], np.ndarray]:
+        """Candidate sentences from the retrieved chunks, best first, with their vectors."""
+        candidates = _candidates(found.chunks)
+        if not candidates:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        vectors = self.embedder.embed([span.text for _, span in candidates])
+        dense = vectors @ found.query_vector
+        wanted = set(content_terms(question))
+        scored = [
+            ScoredSentence(chunk, span, DENSE_WEIGHT * float(similarity) + (1 - DENSE_WEIGHT) * _overlap(wanted, span))
+            for (chunk, span), similarity in zip(candidates, dense, strict=True)
+        ]
+        order = sorted(range(len(scored)), key=lambda i: scored[i].score, reverse=True)
+        return [scored[i] for i in order], vectors[order]
+
+    def _select(self, scored: list[ScoredSentence], vectors: np.ndarray) -> list[ScoredSentence]:
+        """Maximal marginal relevance among sentences close to the best one."""
+        floor = max(self.threshold, scored[0].score - MARGIN)
+        pool = [i for i, item in enumerate(scored) if item.score >= floor]
+        chosen = [pool.pop(0)]
+        while pool and len(chosen) < self.max_sentences:
+            def mmr(i: int) -> float:
+                redundancy = max(float(vectors[i] @ vectors[j]) for j in chosen)
+                return MMR_LAMBDA * scored[i].score - (1 - MMR_LAMBDA) * redundancy
+
+            best = max(pool, key=mmr)
+            pool.remove(best)
+            chosen.append(best)
+        return [scored[i] for i in chosen]
+
+
+def abstention(question: str, chunks: list[RetrievedChunk]) -> Answer:
+    """Say plainly that the articles do not answer, and show the nearest ones."""
+    return Answer(
+        question=question,
+        standalone_question=question,
+        text=ABSTAIN_TEXT,
+        abstained=True,
+        nearest=nearest_articles(chunks),
+        retrieved=chunks,
+    )
+
+
+def _candidates(chunks: list[RetrievedChunk]) -> list[tuple[RetrievedChunk, Span]]:
+    """Each distinct sentence of the chunks once (chunks overlap), in article coordinates."""
+    seen: set[tuple[str, int]] = set()
+    out: list[tuple[RetrievedChunk, Span]] = []
+    for chunk in chunks:
+        for span in split_sentences(chunk.text, offset=chunk.start):
+            key = (chunk.article_id, span.start)
+            if key not in seen and len(span.text.split()) >= MIN_WORDS:
+                seen.add(key)
+                out.append((chunk, span))
+    return out
+
+
+def _overlap(wanted: set[str], span: Span) -> float:
+    """Share of the question's content words found in the sentence."""
+    if not wanted:
+        return 0.0
+    return len(wanted & set(content_terms(span.text))) / len(wanted)

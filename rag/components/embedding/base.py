@@ -1,0 +1,31 @@
+"""What the rest of the code needs from an embedding model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+
+class Embedder(Protocol):
+    """Unit-length embeddings plus the model's own token counts."""
+
+    name: str
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One normalized float32 row per text."""
+        ...
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One normalized float32 vector."""
+        ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens each text costs, without the [CLS]/[SEP] the model adds."""
+        ...
+
+    @property
+    def max_tokens(self) -> int:
+        """Tokens the model reads before it truncates."""
+        ...

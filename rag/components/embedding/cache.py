@@ -1,0 +1,74 @@
+"""An on-disk embedding cache keyed by content hash.
+
+Unchanged text is never embedded twice, across runs: an edited article only
+pays for the chunks whose text changed, and a rebuilt store costs no model time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from rag.components.embedding.base import Embedder
+from rag.hashing import content_hash
+
+
+class CachedEmbedder:
+    """Wraps an `Embedder`; `embed` looks each text up before computing it."""
+
+    def __init__(self, inner: Embedder, path: Path) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.computed = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS embedding (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        self._lock = threading.Lock()
+
+    @property
+    def max_tokens(self) -> int:
+        return self.inner.max_tokens
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.inner.count_tokens(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [content_hash(self.name, text) for text in texts]
+        found = self._lookup(set(keys))
+        missing = list(dict.fromkeys(key for key in keys if key not in found))
+        if missing:
+            text_of = dict(zip(keys, texts, strict=True))
+            vectors = self.inner.embed([text_of[key] for key in missing])
+            self.computed += len(missing)
+            fresh = dict(zip(missing, vectors, strict=True))
+            self._store(fresh)
+            found.update(fresh)
+        if not keys:
+            return self.inner.embed([])
+        return np.stack([found[key] for key in keys])
+
+    def _lookup(self, keys: set[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        ordered = list(keys)
+        with self._lock:
+            for start in range(0, len(ordered), 500):
+                batch = ordered[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                rows = self._db.execute(f"SELECT key, vector FROM embedding WHERE key IN ({marks})", batch)
+                found.update((key, np.frombuffer(blob, dtype=np.float32)) for key, blob in rows)
+        return found
+
+    def _store(self, vectors: dict[str, np.ndarray]) -> None:
+        with self._lock, self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO embedding (key, vector) VALUES (?, ?)",
+                [(key, np.asarray(vector, dtype=np.float32).tobytes()) for key, vector in vectors.items()],
+            )

@@ -1,0 +1,227 @@
+"""Files -> articles -> chunks -> embeddings -> Chroma, incrementally and crash-safely.
+
+Chunk ids carry the article's content hash (`article::hash::index`). A changed
+article's new chunks are written before its old ones are deleted, so a crash
+at any point leaves either the old or the new version readable, and the next
+run, seeing an incomplete set, simply finishes the job. An article whose
+complete chunk set is already stored under the same hash costs nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from rag.chunking import chunk_article
+from rag.components.embedding import Embedder
+from rag.components.vector_store import ChromaStore, StoredChunk
+from rag.loaders import LoadError, Skipped, discover, load_file
+from rag.schema import Article, Chunk
+from rag.settings import Settings
+
+FLUSH_CHUNKS = 256
+ProgressFactory = Callable[[int], Any]
+
+
+class IngestBusy(RuntimeError):
+    """Another ingest holds the store's lock."""
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks_embedded: int = 0
+    chunks_written: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.added} added, {self.changed} changed, {self.unchanged} unchanged, "
+            f"{self.removed} removed; {self.chunks_embedded} chunks embedded "
+            f"({self.chunks_written} written) in {self.seconds:.1f}s"
+            + (f"; {len(self.skipped)} skipped" if self.skipped else "")
+        )
+
+
+def article_id_for(path: Path) -> str:
+    """Stable id: the path relative to the working directory when inside it."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def chunk_id(article: Article, index: int) -> str:
+    return f"{article.id}::{article.content_hash}::{index}"
+
+
+class Ingestor:
+    """Brings the store in line with a set of files."""
+
+    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+
+    def run(
+        self, paths: Sequence[Path], *, prune: bool = True, progress: ProgressFactory | None = None
+    ) -> IngestReport:
+        """Ingest `paths` (files or folders). Missing paths raise before anything changes."""
+        started = time.perf_counter()
+        files, skipped = discover(paths)
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.settings.home / "ingest.lock")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise IngestBusy(
+                f"another ingest is writing to {self.store.location}; wait for it to finish"
+            ) from None
+        try:
+            report = self._run(files, paths, prune, progress)
+        finally:
+            lock.release()
+        report.skipped[:0] = skipped
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _run(
+        self, files: list[Path], roots: Sequence[Path], prune: bool, progress: ProgressFactory | None
+    ) -> IngestReport:
+        report = IngestReport()
+        stored = _StoredArticles(self.store.chunk_metadata())
+        seen_ids: set[str] = set()
+        pending: list[tuple[Article, list[Chunk]]] = []
+        bar = progress(len(files)) if progress else None
+        for path in files:
+            try:
+                articles = load_file(path, article_id_for(path))
+            except (LoadError, OSError) as error:
+                report.skipped.append(Skipped(str(path), str(error)))
+                seen_ids.update(stored.ids_from(path))
+                articles = []
+            for article in articles:
+                seen_ids.add(article.id)
+                if stored.is_current(article):
+                    report.unchanged += 1
+                    continue
+                if article.id in stored.chunk_ids:
+                    report.changed += 1
+                else:
+                    report.added += 1
+                pending.append((article, self._chunks(article)))
+                if sum(len(chunks) for _, chunks in pending) >= FLUSH_CHUNKS:
+                    self._flush(pending, stored, report)
+                    pending = []
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(chunks=report.chunks_written + sum(len(c) for _, c in pending))
+        self._flush(pending, stored, report)
+        if bar is not None:
+            bar.close()
+        if prune:
+            report.removed = self._prune(stored, roots, seen_ids)
+        if report.chunks_written or report.removed:
+            self.store.mark_ingest()
+        return report
+
+    def _chunks(self, article: Article) -> list[Chunk]:
+        return chunk_article(
+            article,
+            self.embedder.count_tokens,
+            self.settings.chunk_tokens,
+            self.settings.chunk_overlap_tokens,
+        )
+
+    def _flush(
+        self, pending: list[tuple[Article, list[Chunk]]], stored: _StoredArticles, report: IngestReport
+    ) -> None:
+        """Embed and write new chunks, then delete the versions they replace."""
+        if not pending:
+            return
+        records = [_record(article, chunk, len(chunks)) for article, chunks in pending for chunk in chunks]
+        computed_before = getattr(self.embedder, "computed", 0)
+        vectors = self.embedder.embed([_embedding_text(record) for record in records])
+        report.chunks_embedded += getattr(self.embedder, "computed", len(records)) - computed_before
+        self.store.upsert(records, vectors)
+        report.chunks_written += len(records)
+        fresh = {record.id for record in records}
+        stale = [
+            id_ for article, _ in pending for id_ in stored.chunk_ids.get(article.id, ()) if id_ not in fresh
+        ]
+        self.store.delete(stale)
+
+    def _prune(self, stored: _StoredArticles, roots: Sequence[Path], seen: set[str]) -> int:
+        """Delete articles whose file (or record) is gone from a folder that was ingested."""
+        folders = [root.resolve() for root in roots if root.is_dir()]
+        gone = [
+            article_id
+            for article_id, path in stored.paths.items()
+            if article_id not in seen and any(Path(path).is_relative_to(folder) for folder in folders)
+        ]
+        self.store.delete([id_ for article_id in gone for id_ in stored.chunk_ids[article_id]])
+        return len(gone)
+
+
+class _StoredArticles:
+    """What the store holds, per article, read once at the start of a run."""
+
+    def __init__(self, metadata: dict[str, dict[str, Any]]) -> None:
+        self.chunk_ids: dict[str, list[str]] = defaultdict(list)
+        self.paths: dict[str, str] = {}
+        self.versions: dict[str, Counter[str]] = defaultdict(Counter)
+        self.expected: dict[tuple[str, str], int] = {}
+        for id_, meta in metadata.items():
+            article_id, hash_ = meta["article_id"], meta.get("article_hash", "")
+            self.chunk_ids[article_id].append(id_)
+            self.paths[article_id] = meta.get("path", "")
+            self.versions[article_id][hash_] += 1
+            self.expected[(article_id, hash_)] = int(meta.get("n_chunks", -1))
+
+    def is_current(self, article: Article) -> bool:
+        """Stored whole under its current hash, with no other version beside it."""
+        versions = self.versions.get(article.id, Counter())
+        hash_ = article.content_hash
+        return list(versions) == [hash_] and versions[hash_] == self.expected[(article.id, hash_)]
+
+    def ids_from(self, path: Path) -> set[str]:
+        resolved = str(path.resolve())
+        return {article_id for article_id, stored_path in self.paths.items() if stored_path == resolved}
+
+
+def _record(article: Article, chunk: Chunk, total: int) -> StoredChunk:
+    metadata: dict[str, Any] = {
+        "article_id": article.id,
+        "article_hash": article.content_hash,
+        "chunk_index": chunk.index,
+        "n_chunks": total,
+        "title": article.title,
+        "path": article.path,
+        "start": chunk.start,
+        "end": chunk.end,
+        "ingested_at": time.time(),
+    }
+    if article.source:
+        metadata["source"] = article.source
+    if article.url:
+        metadata["url"] = article.url
+    if article.published:
+        metadata["published"] = article.published.isoformat()
+        metadata["published_day"] = int(article.published.strftime("%Y%m%d"))
+    return StoredChunk(id=chunk_id(article, chunk.index), text=chunk.text, metadata=metadata)
+
+
+def _embedding_text(record: StoredChunk) -> str:
+    """The title travels with every chunk: it names what the chunk is about."""
+    return f"{record.metadata['title']}\n{record.text}"

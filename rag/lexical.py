@@ -1,0 +1,78 @@
+"""BM25 over the stored chunks, rebuilt only when the store has changed.
+
+Dense retrieval misses rare names and numbers ("Abdrakhmanov", "1,500");
+BM25 catches them. The index lives in memory and is rebuilt from Chroma when
+another ingest has run, so it never disagrees with the dense side for long.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rag.components.vector_store import ChromaStore, StoredChunk
+from rag.terms import STOPWORDS, stemmer
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    chunk: StoredChunk
+    score: float
+
+
+class LexicalIndex:
+    """A bm25s index of every chunk (title + text), stemmed, stopwords removed."""
+
+    def __init__(self, store: ChromaStore) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._version: tuple[float | None, int] | None = None
+        self._chunks: list[StoredChunk] = []
+        self._bm25: Any = None
+
+    def search(self, query: str, k: int, keep: Callable[[dict[str, Any]], bool] | None = None) -> list[LexicalHit]:
+        """Up to `k` chunks with a positive BM25 score that pass `keep`."""
+        import bm25s
+
+        self.refresh()
+        with self._lock:
+            bm25, chunks = self._bm25, self._chunks
+        if bm25 is None or not chunks:
+            return []
+        tokens = bm25s.tokenize([query], stopwords=STOPWORDS, stemmer=stemmer(), show_progress=False)
+        if not tokens.vocab:
+            return []
+        wanted = len(chunks) if keep else min(k, len(chunks))
+        indices, scores = bm25.retrieve(tokens, k=wanted, show_progress=False, n_threads=1)
+        hits = [
+            LexicalHit(chunks[index], float(score))
+            for index, score in zip(indices[0], scores[0], strict=True)
+            if score > 0 and (keep is None or keep(chunks[index].metadata))
+        ]
+        return hits[:k]
+
+    def refresh(self) -> None:
+        """Rebuild when an ingest has run since the last build."""
+        version = (self.store.last_ingest(), self.store.count())
+        if version == self._version:
+            return
+        with self._lock:
+            if version != self._version:
+                self._build()
+                self._version = version
+
+    def _build(self) -> None:
+        import bm25s
+
+        chunks = list(self.store.iter_all())
+        if not chunks:
+            self._bm25, self._chunks = None, []
+            return
+        texts = [f"{chunk.metadata.get('title', '')}\n{chunk.text}" for chunk in chunks]
+        tokens = bm25s.tokenize(texts, stopwords=STOPWORDS, stemmer=stemmer(), show_progress=False)
+        bm25 = bm25s.BM25()
+        bm25.index(tokens, show_progress=False)
+        self._bm25, self._chunks = bm25, chunks
+

@@ -1,0 +1,126 @@
+"""The data that crosses module boundaries: articles, chunks and answers.
+
+`Answer` is the one thing every door (CLI, web, Slack, evaluator) renders, so it
+carries everything they need and nothing forces them to query the store again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from rag.hashing import content_hash
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of text with its character offsets in the cleaned article."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Article:
+    """One cleaned article, ready to chunk. `id` is stable across runs."""
+
+    id: str
+    title: str
+    text: str
+    path: str
+    source: str | None = None
+    url: str | None = None
+    published: date | None = None
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.title, self.text, self.source, self.url, str(self.published))
+
+
+@dataclass
+class Chunk:
+    """A window of whole sentences of one article, sized in model tokens."""
+
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    sentences: list[Span] = field(default_factory=list)
+
+
+class Turn(BaseModel):
+    """One message of chat history (the shape Gradio and OpenAI use)."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class Source(BaseModel):
+    """An article the answer cites or, when abstaining, the nearest ones."""
+
+    number: int = Field(description="The n of the [n] markers that point here.")
+    article_id: str
+    title: str
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+
+
+class Citation(BaseModel):
+    """A promise: `quote` is article `article_id`'s text at [start, end)."""
+
+    number: int
+    article_id: str
+    title: str
+    chunk_id: str
+    quote: str
+    start: int
+    end: int
+
+
+class Claim(BaseModel):
+    """One sentence of the answer and whether a cited quote supports it."""
+
+    text: str
+    citations: list[int] = Field(default_factory=list, description="Indexes into Answer.citations.")
+    supported: bool = True
+
+
+class RetrievedChunk(BaseModel):
+    """A chunk as retrieval ranked it; kept for evaluation and debugging."""
+
+    chunk_id: str
+    article_id: str
+    title: str
+    text: str
+    score: float = Field(description="Fused reciprocal-rank score.")
+    dense_score: float | None = Field(None, description="Cosine similarity, when dense found it.")
+    start: int
+    end: int
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+
+
+class Answer(BaseModel):
+    """What the assistant says, why, and how long each stage took (ms)."""
+
+    question: str
+    standalone_question: str
+    text: str
+    claims: list[Claim] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    abstained: bool = False
+    nearest: list[Source] = Field(
+        default_factory=list, description="When abstaining: the closest articles."
+    )
+    retrieved: list[RetrievedChunk] = Field(default_factory=list)
+    answerer: str = "extractive"
+    notes: list[str] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict)

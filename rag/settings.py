@@ -1,0 +1,98 @@
+"""One typed settings object for every door (CLI, web, Slack, evals).
+
+Values come, lowest priority first, from the defaults below, an optional
+``rag.toml`` in the working directory, ``RAG_*`` environment variables, and
+finally keyword overrides (which is how CLI flags are applied).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+AnswererName = Literal["extractive"]
+EmbeddingBackend = Literal["torch"]
+
+
+class Settings(BaseSettings):
+    """Everything a deployment can tune; defaults run offline with no keys."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", toml_file="rag.toml", extra="ignore", validate_default=True
+    )
+
+    # Where things live
+    home: Path = Field(Path(".rag"), description="Folder for the store, caches and feedback.")
+    corpus_dir: Path = Field(Path("corpus"), description="Default folder `rag ingest` reads.")
+    chroma_url: str | None = Field(
+        None, description="http://host:port of a Chroma server; unset = embedded store in `home`."
+    )
+    collection: str = Field("articles", description="Chroma collection holding the chunks.")
+
+    # Embedding
+    embedding_model: str | None = Field(
+        None, description="Path of a sentence-transformers model; unset = all-MiniLM-L6-v2 package."
+    )
+    embedding_backend: EmbeddingBackend = "torch"
+    embedding_batch_size: int = Field(32, ge=1)
+
+    # Chunking, in tokens of the embedding model (all-MiniLM-L6-v2 truncates at 256)
+    chunk_tokens: int = Field(200, ge=32, le=254)
+    chunk_overlap_tokens: int = Field(40, ge=0)
+
+    # Retrieval
+    top_k: int = Field(5, ge=1, le=50, description="Chunks handed to the answerer.")
+    fetch_k: int = Field(30, ge=1, description="Candidates per retriever before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+
+    # Answering
+    answerer: AnswererName = "extractive"
+    max_answer_sentences: int = Field(3, ge=1, le=10)
+    abstain_threshold: float = Field(
+        0.42,
+        description="Evidence score below which the assistant abstains "
+        "(measured by `python -m evals.calibrate`).",
+    )
+    max_question_chars: int = Field(2000, ge=10)
+
+    # Web chat
+    web_host: str = "127.0.0.1"
+    web_port: int = 7860
+    web_auth: SecretStr | None = Field(None, description="`user:password` for basic auth.")
+    feedback_path: Path | None = Field(None, description="JSONL of thumbs; default home/feedback.jsonl.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def store_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def cache_path(self) -> Path:
+        return self.home / "embedding-cache.sqlite"
+
+    @property
+    def feedback_file(self) -> Path:
+        return self.feedback_path or self.home / "feedback.jsonl"
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        """A copy with CLI flags applied; ``None`` means "flag not given"."""
+        given = {key: value for key, value in overrides.items() if value is not None}
+        return self.model_validate({**self.model_dump(), **given}) if given else self

@@ -1,0 +1,1 @@
+"""Thin adapters (browser chat, Slack) that render what `rag.Assistant` returns."""
