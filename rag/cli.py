@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ask": ("rag.cli:ask", "Ask a question; prints a cited answer."),
     "stats": ("rag.cli:stats", "What the store holds."),
     "web": ("ui.web:command", "Serve the browser chat."),
+    "slack": ("ui.slack:command", "Run the Slack bot (HTTP events or Socket Mode)."),
+    "eval": ("evals.cli:command", "Score the assistant on a file of questions and answers."),
 }
 
 

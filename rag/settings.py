@@ -69,6 +69,18 @@ class Settings(BaseSettings):
     web_auth: SecretStr | None = Field(None, description="`user:password` for basic auth.")
     feedback_path: Path | None = Field(None, description="JSONL of thumbs; default home/feedback.jsonl.")
 
+    # Slack bot (Slack's own variable names, as its docs and manifest use them)
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(
+        "https://slack.com/api/", description="Slack Web API base URL (tests point it at a local fake)."
+    )
+    slack_port: int = 3000
+
+    # Evaluation
+    eval_runs_dir: Path = Field(Path("evals/runs"), description="Where `rag eval` writes its runs.")
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
-from functools import cached_property
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,8 +22,24 @@ def default_model_path() -> Path:
     return get_model_path()
 
 
+_load_lock = threading.Lock()
+
+
+@cache
+def load_model(path: Path) -> SentenceTransformer:
+    """The model at `path`, loaded once per process however many embedders use it."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+    with _load_lock:
+        return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+
+
 class SentenceTransformerEmbedder:
-    """Loads the model on first use, once, and shares it between threads."""
+    """Loads the model on first use (not at construction) and shares it between threads."""
 
     def __init__(self, model_path: Path | None = None, batch_size: int = 32) -> None:
         self.path = Path(model_path) if model_path else default_model_path()
@@ -31,18 +47,10 @@ class SentenceTransformerEmbedder:
             raise FileNotFoundError(f"no sentence-transformers model at {self.path} (modules.json missing)")
         self.name = self.path.name if model_path else "all-MiniLM-L6-v2"
         self.batch_size = batch_size
-        self._lock = threading.Lock()
 
-    @cached_property
+    @property
     def model(self) -> SentenceTransformer:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
-
-        transformers_logging.disable_progress_bar()
-        with self._lock:
-            return SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+        return load_model(self.path.resolve())
 
     @property
     def max_tokens(self) -> int:

@@ -1,0 +1,51 @@
+"""Shared fixtures: real settings, a real on-disk store, the real model.
+
+The seed corpus is ingested once per test session (`seed_assistant`); tests
+that change a store get their own home folder (`make_settings`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from rag.assistant import Assistant  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SEED_ARTICLE = CORPUS / "sochi-syria-congress-putin.txt"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _run_from_repo_root() -> None:
+    """Article ids are paths relative to the working directory: pin it."""
+    os.chdir(ROOT)
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings with a fresh home under tmp_path; keyword overrides win."""
+
+    def make(**overrides: object) -> Settings:
+        values: dict[str, object] = {"home": tmp_path / "home", **overrides}
+        return Settings(**values)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def seed_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """An Assistant over the shipped corpus, ingested once for the session. Do not mutate."""
+    os.chdir(ROOT)
+    assistant = Assistant(Settings(home=tmp_path_factory.mktemp("seed-home")))
+    assistant.ingest([CORPUS])
+    return assistant
