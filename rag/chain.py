@@ -51,7 +51,11 @@ def build_answer_chain(retriever: HybridRetriever, answerer: Answerer) -> Runnab
     def answer_step(state: State) -> State:
         return {**state, "answer": answerer.answer(state["standalone"], state["found"])}
 
-    return build_retrieval_chain(retriever) | timed("answer", answer_step) | RunnableLambda(finish, name="finish")
+    return (
+        build_retrieval_chain(retriever)
+        | timed("answer", answer_step)
+        | RunnableLambda(finish, name="finish")
+    )
 
 
 def finish(state: State) -> Answer:

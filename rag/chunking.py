@@ -16,7 +16,9 @@ from rag.sentences import split_sentences
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
 
-def chunk_article(article: Article, count_tokens: TokenCounter, max_tokens: int, overlap_tokens: int) -> list[Chunk]:
+def chunk_article(
+    article: Article, count_tokens: TokenCounter, max_tokens: int, overlap_tokens: int
+) -> list[Chunk]:
     """Chunks of `article.text`; a sentence longer than `max_tokens` stands alone."""
     sentences = split_sentences(article.text)
     sizes = count_tokens([sentence.text for sentence in sentences])

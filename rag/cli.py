@@ -54,7 +54,9 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--home", type=click.Path(path_type=Path), help="Folder for the store and caches [RAG_HOME; .rag].")
+@click.option(
+    "--home", type=click.Path(path_type=Path), help="Folder for the store and caches [RAG_HOME; .rag]."
+)
 @click.option("--chroma-url", help="Use a Chroma server, e.g. http://127.0.0.1:8000 [RAG_CHROMA_URL].")
 @click.version_option(package_name="rag-news")
 @click.pass_context
@@ -89,7 +91,7 @@ def friendly_errors(function: F) -> F:
 
         from rag.assistant import QuestionError
         from rag.components.vector_store import StoreError
-        from rag.ingest import IngestBusy
+        from rag.ingest import IngestBusyError
 
         try:
             return function(*args, **kwargs)
@@ -97,7 +99,7 @@ def friendly_errors(function: F) -> F:
             problem = error.errors()[0]
             where = ".".join(str(part) for part in problem["loc"])
             raise click.ClickException(f"setting {where}: {problem['msg']}") from None
-        except (QuestionError, StoreError, IngestBusy, FileNotFoundError) as error:
+        except (QuestionError, StoreError, IngestBusyError, FileNotFoundError) as error:
             raise click.ClickException(str(error)) from None
 
     return wrapper  # type: ignore[return-value]
@@ -111,8 +113,12 @@ def open_assistant(settings: Settings) -> Assistant:
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--prune/--no-prune", default=True, show_default=True,
-              help="Remove articles whose files are gone from the folders given.")
+@click.option(
+    "--prune/--no-prune",
+    default=True,
+    show_default=True,
+    help="Remove articles whose files are gone from the folders given.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; summary only.")
 @click.pass_context
 @friendly_errors
@@ -156,8 +162,13 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, quiet: bool
 @click.pass_context
 @friendly_errors
 def ask(
-    ctx: click.Context, question: str, top_k: int | None, source: str | None,
-    since: Any, until: Any, as_json: bool,
+    ctx: click.Context,
+    question: str,
+    top_k: int | None,
+    source: str | None,
+    since: Any,
+    until: Any,
+    as_json: bool,
 ) -> None:
     """Answer QUESTION from the indexed articles, citing each sentence.
 
@@ -182,7 +193,9 @@ def render_answer(answer: Answer) -> str:
     """Plain-text rendering: the answer, then numbered sources with their quotes."""
     lines = [answer.text, ""]
     if answer.abstained:
-        lines += ["Nearest articles:"] + [f"  - {source.title}" + _dated(source.published) for source in answer.nearest]
+        lines += ["Nearest articles:"] + [
+            f"  - {source.title}" + _dated(source.published) for source in answer.nearest
+        ]
     for source in answer.sources:
         lines.append(f"[{source.number}] {source.title}{_dated(source.published)}")
         for citation in answer.citations:

@@ -29,7 +29,7 @@ FLUSH_CHUNKS = 256
 ProgressFactory = Callable[[int], Any]
 
 
-class IngestBusy(RuntimeError):
+class IngestBusyError(RuntimeError):
     """Another ingest holds the store's lock."""
 
 
@@ -85,7 +85,7 @@ class Ingestor:
         try:
             lock.acquire(timeout=0)
         except Timeout:
-            raise IngestBusy(
+            raise IngestBusyError(
                 f"another ingest is writing to {self.store.location}; wait for it to finish"
             ) from None
         try:

@@ -32,7 +32,9 @@ class LexicalIndex:
         self._chunks: list[StoredChunk] = []
         self._bm25: Any = None
 
-    def search(self, query: str, k: int, keep: Callable[[dict[str, Any]], bool] | None = None) -> list[LexicalHit]:
+    def search(
+        self, query: str, k: int, keep: Callable[[dict[str, Any]], bool] | None = None
+    ) -> list[LexicalHit]:
         """Up to `k` chunks with a positive BM25 score that pass `keep`."""
         import bm25s
 
@@ -75,4 +77,3 @@ class LexicalIndex:
         bm25 = bm25s.BM25()
         bm25.index(tokens, show_progress=False)
         self._bm25, self._chunks = bm25, chunks
-

@@ -92,7 +92,9 @@ class HybridRetriever(BaseRetriever):
                 chunks.setdefault(chunk.id, chunk)
         similarity = {hit.id: hit.similarity for hit in dense}
         best = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
-        return SearchResult([_retrieved(chunks[id_], fused[id_], similarity.get(id_)) for id_ in best], vector)
+        return SearchResult(
+            [_retrieved(chunks[id_], fused[id_], similarity.get(id_)) for id_ in best], vector
+        )
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None

@@ -117,9 +117,7 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
     abstained: bool = False
-    nearest: list[Source] = Field(
-        default_factory=list, description="When abstaining: the closest articles."
-    )
+    nearest: list[Source] = Field(default_factory=list, description="When abstaining: the closest articles.")
     retrieved: list[RetrievedChunk] = Field(default_factory=list)
     answerer: str = "extractive"
     notes: list[str] = Field(default_factory=list)

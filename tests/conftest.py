@@ -16,13 +16,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from rag.assistant import Assistant  # noqa: E402
-from rag.settings import Settings  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
-SEED_ARTICLE = CORPUS / "sochi-syria-congress-putin.txt"
-SHARED = ROOT.parent / "shared"
+from rag.assistant import Assistant
+from rag.settings import Settings
+from tests.paths import CORPUS, ROOT
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -82,7 +82,9 @@ class ExtractiveAnswerer:
         dense = vectors @ found.query_vector
         wanted = set(content_terms(question))
         scored = [
-            ScoredSentence(chunk, span, DENSE_WEIGHT * float(similarity) + (1 - DENSE_WEIGHT) * _overlap(wanted, span))
+            ScoredSentence(
+                chunk, span, DENSE_WEIGHT * float(similarity) + (1 - DENSE_WEIGHT) * _overlap(wanted, span)
+            )
             for (chunk, span), similarity in zip(candidates, dense, strict=True)
         ]
         order = sorted(range(len(scored)), key=lambda i: scored[i].score, reverse=True)
@@ -94,6 +96,7 @@ class ExtractiveAnswerer:
         pool = [i for i, item in enumerate(scored) if item.score >= floor]
         chosen = [pool.pop(0)]
         while pool and len(chosen) < self.max_sentences:
+
             def mmr(i: int) -> float:
                 redundancy = max(float(vectors[i] @ vectors[j]) for j in chosen)
                 return MMR_LAMBDA * scored[i].score - (1 - MMR_LAMBDA) * redundancy

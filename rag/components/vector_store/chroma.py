@@ -66,7 +66,9 @@ class ChromaStore:
                 )
             else:
                 settings.store_path.mkdir(parents=True, exist_ok=True)
-                self.client = chromadb.PersistentClient(path=str(settings.store_path), settings=chroma_settings)
+                self.client = chromadb.PersistentClient(
+                    path=str(settings.store_path), settings=chroma_settings
+                )
             self.collection = self.client.get_or_create_collection(
                 settings.collection,
                 configuration={"hnsw": {"space": "cosine"}},
@@ -129,7 +131,10 @@ class ChromaStore:
         return [
             StoredChunk(id=id_, text=text, metadata=dict(meta), similarity=1.0 - float(distance))
             for id_, text, meta, distance in zip(
-                result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0],
+                result["ids"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                result["distances"][0],
                 strict=True,
             )
         ]

@@ -1,0 +1,37 @@
+"""Page furniture never becomes a chunk or a quote."""
+
+from pathlib import Path
+
+from rag.cleaning import clean_text
+from rag.loaders import load_file
+from tests.paths import SEED_ARTICLE
+
+
+def test_share_buttons_lone_plus_and_repeated_title_are_removed():
+    body = (
+        "\nSochi talks end\n\n\nShare on Facebook\nShare on Twitter\nShare on Google+\n+\n\n"
+        "Putin hosted a congress.\n\n\n\nIt ended early.\nShare on LinkedIn\n"
+    )
+    assert clean_text("Sochi talks end", body) == "Putin hosted a congress.\n\nIt ended early."
+
+
+def test_a_body_line_that_merely_starts_like_the_title_is_kept():
+    assert clean_text("Talks", "Talks resumed on Monday.") == "Talks resumed on Monday."
+
+
+def test_control_characters_and_windows_newlines_are_normalised():
+    assert clean_text("T", "One\r\nTwo\x07 three\r") == "One\nTwo three"
+
+
+def test_the_seed_article_loses_its_furniture_but_keeps_every_paragraph():
+    article = load_file(SEED_ARTICLE, "seed.txt")[0]
+    assert article.title.startswith("Syria talks yield minimal results")
+    assert "Share on" not in article.text
+    assert not article.text.startswith("Syria talks yield")
+    assert article.text.startswith("Hoping to capitalise")
+    assert article.text.endswith("political instability inside his own country.")
+    assert "\n\n\n" not in article.text
+    lines = Path(SEED_ARTICLE).read_text().split("\n")
+    paragraphs = [line.strip() for line in lines if len(line) > 60 and line.strip() != article.title]
+    assert len(paragraphs) == 16
+    assert all(paragraph in article.text for paragraph in paragraphs)

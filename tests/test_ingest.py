@@ -1,0 +1,148 @@
+"""Incremental, crash-safe ingest into a real Chroma store with the real model."""
+
+import shutil
+
+import pytest
+from filelock import FileLock
+
+from rag.assistant import Assistant
+from rag.ingest import IngestBusyError
+from tests.paths import SEED_ARTICLE
+
+EXTRA = (
+    "Kyrgyz troops\n\nKyrgyzstan was also asked to send military observers to Syria. It has not replied.\n"
+)
+
+
+@pytest.fixture
+def corpus(tmp_path, monkeypatch):
+    """A private copy of the seed corpus, with the working directory beside it."""
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(SEED_ARTICLE, folder / "sochi.txt")
+    return folder
+
+
+@pytest.fixture
+def assistant(make_settings):
+    return Assistant(make_settings())
+
+
+def chunk_ids(assistant):
+    return set(assistant.store.chunk_metadata())
+
+
+def test_first_ingest_adds_and_a_second_embeds_nothing(assistant, corpus):
+    first = assistant.ingest([corpus])
+    assert (first.added, first.chunks_written) == (1, assistant.store.count())
+    assert first.chunks_written >= 4
+    before = chunk_ids(assistant)
+    second = assistant.ingest([corpus])
+    assert (second.added, second.changed, second.unchanged, second.chunks_embedded) == (0, 0, 1, 0)
+    assert chunk_ids(assistant) == before
+
+
+def test_chunk_metadata_carries_what_citations_need(assistant, corpus):
+    assistant.ingest([corpus])
+    meta = assistant.store.chunk_metadata()
+    [article] = assistant.articles()
+    assert article.id == "corpus/sochi.txt" and article.title.startswith("Syria talks yield")
+    assert article.chunks == len(meta)
+    text = (corpus / "sochi.txt").read_text()
+    for chunk in assistant.store.get(ids=list(meta)):
+        assert chunk.id.startswith(f"corpus/sochi.txt::{article.content_hash}::")
+        assert chunk.text in text
+        assert chunk.metadata["end"] - chunk.metadata["start"] == len(chunk.text)
+
+
+def test_an_edited_article_replaces_its_chunks_and_leaves_no_stale_ones(assistant, corpus):
+    assistant.ingest([corpus])
+    old = chunk_ids(assistant)
+    path = corpus / "sochi.txt"
+    path.write_text(path.read_text().replace("1,500", "1,600"))
+    report = assistant.ingest([corpus])
+    assert (report.changed, report.added) == (1, 0)
+    assert report.chunks_embedded == 1, "only the chunk whose text changed costs model time"
+    new = chunk_ids(assistant)
+    assert not old & new
+    texts = " ".join(chunk.text for chunk in assistant.store.get(ids=list(new)))
+    assert "1,600" in texts and "1,500" not in texts
+
+
+def test_a_deleted_article_disappears_and_a_new_one_appears(assistant, corpus):
+    assistant.ingest([corpus])
+    (corpus / "sochi.txt").unlink()
+    (corpus / "kyrgyz.txt").write_text(EXTRA)
+    report = assistant.ingest([corpus])
+    assert (report.added, report.removed) == (1, 1)
+    assert [a.id for a in assistant.articles()] == ["corpus/kyrgyz.txt"]
+    assert {m["article_id"] for m in assistant.store.chunk_metadata().values()} == {"corpus/kyrgyz.txt"}
+
+
+def test_no_prune_keeps_articles_whose_files_are_gone(assistant, corpus):
+    assistant.ingest([corpus])
+    (corpus / "sochi.txt").unlink()
+    report = assistant.ingest([corpus], prune=False)
+    assert report.removed == 0 and len(assistant.articles()) == 1
+
+
+def test_ingesting_one_file_does_not_prune_the_rest(assistant, corpus):
+    (corpus / "kyrgyz.txt").write_text(EXTRA)
+    assistant.ingest([corpus])
+    report = assistant.ingest([corpus / "kyrgyz.txt"])
+    assert (report.unchanged, report.removed) == (1, 0)
+    assert len(assistant.articles()) == 2
+
+
+def test_bad_files_are_reported_and_change_nothing(assistant, corpus):
+    assistant.ingest([corpus])
+    before = chunk_ids(assistant)
+    (corpus / "image.txt").write_bytes(b"\x00\x01\x02binary")
+    (corpus / "latin.txt").write_bytes("Título\n\nAñadido.".encode("latin-1"))
+    (corpus / "notes.docx").write_bytes(b"PK\x03\x04")
+    report = assistant.ingest([corpus])
+    assert {s.path.rsplit("/", 1)[-1]: s.reason.split(" (")[0] for s in report.skipped} == {
+        "image.txt": "binary file, not text",
+        "latin.txt": "not UTF-8 text",
+        "notes.docx": "unsupported file type .docx",
+    }
+    assert (report.unchanged, report.removed, report.chunks_written) == (1, 0, 0)
+    assert chunk_ids(assistant) == before
+
+
+def test_a_file_that_becomes_unreadable_keeps_its_indexed_version(assistant, corpus):
+    assistant.ingest([corpus])
+    (corpus / "sochi.txt").write_bytes(b"\xff\xfe broken")
+    report = assistant.ingest([corpus])
+    assert report.removed == 0 and len(report.skipped) == 1
+    assert len(assistant.articles()) == 1
+
+
+def test_a_missing_path_raises_before_the_store_is_touched(assistant, corpus):
+    assistant.ingest([corpus])
+    before = chunk_ids(assistant)
+    with pytest.raises(FileNotFoundError, match="no such file or directory"):
+        assistant.ingest([corpus, corpus / "missing"])
+    assert chunk_ids(assistant) == before
+
+
+def test_an_interrupted_ingest_is_finished_by_the_next_run(assistant, corpus):
+    assistant.ingest([corpus])
+    ids = sorted(chunk_ids(assistant))
+    assistant.store.delete(ids[:2])
+    report = assistant.ingest([corpus])
+    assert (report.changed, report.chunks_written, report.chunks_embedded) == (1, len(ids), 0)
+    assert sorted(chunk_ids(assistant)) == ids
+
+
+def test_a_second_concurrent_ingest_is_refused_with_a_clear_message(assistant, corpus, make_settings):
+    with FileLock(make_settings().home / "ingest.lock"), pytest.raises(IngestBusyError, match="another ingest"):
+        assistant.ingest([corpus])
+    assert assistant.store.count() == 0
+
+
+def test_remove_article(assistant, corpus):
+    assistant.ingest([corpus])
+    assert assistant.remove_article("corpus/sochi.txt") >= 4
+    assert assistant.store.count() == 0 and assistant.articles() == []
