@@ -137,7 +137,8 @@ def test_an_interrupted_ingest_is_finished_by_the_next_run(assistant, corpus):
 
 
 def test_a_second_concurrent_ingest_is_refused_with_a_clear_message(assistant, corpus, make_settings):
-    with FileLock(make_settings().home / "ingest.lock"), pytest.raises(IngestBusyError, match="another ingest"):
+    lock = FileLock(make_settings().home / "ingest.lock")
+    with lock, pytest.raises(IngestBusyError, match="another ingest"):
         assistant.ingest([corpus])
     assert assistant.store.count() == 0
 
