@@ -57,9 +57,9 @@ class Settings(BaseSettings):
     answerer: AnswererName = "extractive"
     max_answer_sentences: int = Field(3, ge=1, le=10)
     abstain_threshold: float = Field(
-        0.42,
+        0.40,
         description="Evidence score below which the assistant abstains "
-        "(measured by `python -m evals.calibrate`).",
+        "(measured by `python bench/calibrate_abstention.py`).",
     )
     max_question_chars: int = Field(2000, ge=10)
 

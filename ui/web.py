@@ -54,4 +54,5 @@ def command(ctx: click.Context, host: str | None, port: int | None) -> None:
 
     settings = load_settings(ctx, web_host=host, web_port=port)
     app = build_app(Assistant(settings))
-    app.queue(default_concurrency_limit=4).launch(server_name=settings.web_host, server_port=settings.web_port)
+    app.queue(default_concurrency_limit=4)
+    app.launch(server_name=settings.web_host, server_port=settings.web_port)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.answer_types import expected_kind, focus_terms, supplies
 from rag.citations import CitationLedger, nearest_articles
 from rag.components.embedding import Embedder
 from rag.retrieval import SearchResult
@@ -22,6 +23,8 @@ from rag.sentences import split_sentences
 from rag.terms import content_terms
 
 DENSE_WEIGHT = 0.65
+# Added to (or taken from) a sentence that does (or cannot) supply the kind of answer asked for.
+KIND_BONUS = 0.1
 MMR_LAMBDA = 0.7
 # A further sentence joins the answer only if it scores within this of the best.
 MARGIN = 0.08
@@ -81,9 +84,15 @@ class ExtractiveAnswerer:
         vectors = self.embedder.embed([span.text for _, span in candidates])
         dense = vectors @ found.query_vector
         wanted = set(content_terms(question))
+        kind = expected_kind(question)
+        focus = focus_terms(question)
         scored = [
             ScoredSentence(
-                chunk, span, DENSE_WEIGHT * float(similarity) + (1 - DENSE_WEIGHT) * _overlap(wanted, span)
+                chunk,
+                span,
+                DENSE_WEIGHT * float(similarity)
+                + (1 - DENSE_WEIGHT) * _overlap(wanted, span)
+                + (0.0 if kind is None else KIND_BONUS if supplies(kind, span.text, focus) else -KIND_BONUS),
             )
             for (chunk, span), similarity in zip(candidates, dense, strict=True)
         ]
