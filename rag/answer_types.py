@@ -2,7 +2,8 @@
 
 "How many people attended?" is only answered by a sentence with a number in it,
 next to what is being counted ("1,500 participants"); "when ..." only by one
-that names a time. Similarity alone cannot tell "the 1,500 participants" from
+that names a time; "why ..." best by one that gives a reason ("stems from",
+"because", "convinced that"). Similarity alone cannot tell "the 1,500 participants" from
 "the participants", so the answerer rewards a sentence that carries the
 expected kind of answer and discounts one that cannot.
 """
@@ -15,7 +16,7 @@ from typing import Literal
 
 from rag.terms import content_terms
 
-AnswerKind = Literal["number", "time"]
+AnswerKind = Literal["number", "time", "reason"]
 
 _NUMBER_QUESTION = re.compile(
     r"\b(how (many|much|long|old|far)|what (number|percentage|share|proportion|population)|population)\b",
@@ -23,6 +24,13 @@ _NUMBER_QUESTION = re.compile(
 )
 _TIME_QUESTION = re.compile(
     r"^\s*when\b|\b(what|which) (year|month|day|date|time)\b|\bsince when\b", re.IGNORECASE
+)
+_REASON_QUESTION = re.compile(r"^\s*why\b|\b(what|which) (reason|cause|motive)s?\b", re.IGNORECASE)
+_REASON = re.compile(
+    r"\b(because|due to|owing to|thanks to|as a result|stems? from|stemmed from|caused|led to|in order to"
+    r"|so that|aimed at|aims? to|reasons?|convinced|fearing|fears?|concerns? that|hoping to|in response"
+    r"|after)\b",
+    re.IGNORECASE,
 )
 _NUMBER = re.compile(
     r"^(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?"
@@ -46,6 +54,8 @@ def expected_kind(question: str) -> AnswerKind | None:
         return "time"
     if _NUMBER_QUESTION.search(question):
         return "number"
+    if _REASON_QUESTION.search(question):
+        return "reason"
     return None
 
 
@@ -60,9 +70,11 @@ def focus_terms(question: str) -> set[str]:
 
 
 def supplies(kind: AnswerKind, sentence: str, focus: Collection[str]) -> bool:
-    """Whether `sentence` holds a time, or a number within a few words of a `focus` term."""
+    """Whether `sentence` holds a time, a reason, or a number within a few words of a `focus` term."""
     if kind == "time":
         return bool(_TIME.search(sentence))
+    if kind == "reason":
+        return bool(_REASON.search(sentence))
     tokens = _TOKEN.findall(sentence)
     for index, token in enumerate(tokens):
         if _NUMBER.match(token):

@@ -4,13 +4,16 @@ Every sentence of the answer is a verbatim quote carrying its [n], so the
 citation promise holds by construction and no model can invent anything.
 Sentences are scored by embedding similarity to the question plus the share of
 the question's content words they contain, then picked with maximal marginal
-relevance so the answer does not say the same thing twice.
+relevance so the answer does not say the same thing twice. A sentence that
+opens with a pronoun ("His comments were met with boos") borrows the previous
+sentence's words for the overlap score, since that is who "his" is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -29,6 +32,11 @@ MMR_LAMBDA = 0.7
 # A further sentence joins the answer only if it scores within this of the best.
 MARGIN = 0.08
 MIN_WORDS = 4
+ANAPHORA = frozenset(
+    {"he", "she", "it", "they", "his", "her", "its", "their", "this", "these", "those", "that"}
+)
+# A word met only in the sentence a pronoun points to counts this much.
+BORROWED_WEIGHT = 0.5
 ABSTAIN_TEXT = "The indexed articles do not answer this question. The nearest articles are listed below."
 
 
@@ -84,6 +92,7 @@ class ExtractiveAnswerer:
         vectors = self.embedder.embed([span.text for _, span in candidates])
         dense = vectors @ found.query_vector
         wanted = set(content_terms(question))
+        previous = _previous_sentences(candidates)
         kind = expected_kind(question)
         focus = focus_terms(question)
         scored = [
@@ -91,7 +100,7 @@ class ExtractiveAnswerer:
                 chunk,
                 span,
                 DENSE_WEIGHT * float(similarity)
-                + (1 - DENSE_WEIGHT) * _overlap(wanted, span)
+                + (1 - DENSE_WEIGHT) * _overlap(wanted, span, previous.get((chunk.article_id, span.start)))
                 + (0.0 if kind is None else KIND_BONUS if supplies(kind, span.text, focus) else -KIND_BONUS),
             )
             for (chunk, span), similarity in zip(candidates, dense, strict=True)
@@ -141,8 +150,22 @@ def _candidates(chunks: list[RetrievedChunk]) -> list[tuple[RetrievedChunk, Span
     return out
 
 
-def _overlap(wanted: set[str], span: Span) -> float:
-    """Share of the question's content words found in the sentence."""
+def _previous_sentences(candidates: list[tuple[RetrievedChunk, Span]]) -> dict[tuple[str, int], Span]:
+    """For each sentence opening with a pronoun, the sentence before it in the same chunk."""
+    out: dict[tuple[str, int], Span] = {}
+    for chunk in {id(chunk): chunk for chunk, _ in candidates}.values():
+        spans = split_sentences(chunk.text, offset=chunk.start)
+        for before, span in pairwise(spans):
+            words = span.text.split(maxsplit=1)
+            if words and words[0].lower() in ANAPHORA:
+                out[(chunk.article_id, span.start)] = before
+    return out
+
+
+def _overlap(wanted: set[str], span: Span, previous: Span | None = None) -> float:
+    """Share of the question's content words found in the sentence (and the one its pronoun points to)."""
     if not wanted:
         return 0.0
-    return len(wanted & set(content_terms(span.text))) / len(wanted)
+    own = wanted & set(content_terms(span.text))
+    borrowed = wanted & set(content_terms(previous.text)) - own if previous is not None else set()
+    return (len(own) + BORROWED_WEIGHT * len(borrowed)) / len(wanted)
