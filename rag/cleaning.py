@@ -20,12 +20,15 @@ _FURNITURE = re.compile(
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
+# No-break and other fixed-width spaces: a quote must match what a reader types.
+_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 
 
 def clean_text(title: str, body: str) -> str:
     """The article body without furniture, repeated title or blank-line runs."""
-    body = _CONTROL.sub("", unicodedata.normalize("NFC", body.replace("\r\n", "\n").replace("\r", "\n")))
+    body = unicodedata.normalize("NFC", body.replace("\r\n", "\n").replace("\r", "\n"))
+    body = _SPACES.sub(" ", _CONTROL.sub("", body))
     lines = [line.rstrip() for line in body.split("\n")]
     kept = [line for line in lines if not _FURNITURE.match(line.strip())]
     kept = _drop_leading_title(title, kept)

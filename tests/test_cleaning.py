@@ -23,6 +23,12 @@ def test_control_characters_and_windows_newlines_are_normalised():
     assert clean_text("T", "One\r\nTwo\x07 three\r") == "One\nTwo three"
 
 
+def test_no_break_and_zero_width_spaces_become_what_a_reader_types():
+    assert clean_text("T", "\ufeffroughly 1,500\u00a0participants\u200b in\u202fSochi") == (
+        "roughly 1,500 participants in Sochi"
+    )
+
+
 def test_the_seed_article_loses_its_furniture_but_keeps_every_paragraph():
     article = load_file(SEED_ARTICLE, "seed.txt")[0]
     assert article.title.startswith("Syria talks yield minimal results")
@@ -32,6 +38,10 @@ def test_the_seed_article_loses_its_furniture_but_keeps_every_paragraph():
     assert article.text.endswith("political instability inside his own country.")
     assert "\n\n\n" not in article.text
     lines = Path(SEED_ARTICLE).read_text().split("\n")
-    paragraphs = [line.strip() for line in lines if len(line) > 60 and line.strip() != article.title]
+    paragraphs = [
+        line.strip().replace("\u00a0", " ")
+        for line in lines
+        if len(line) > 60 and line.strip() != article.title
+    ]
     assert len(paragraphs) == 16
     assert all(paragraph in article.text for paragraph in paragraphs)

@@ -1,0 +1,139 @@
+"""The `rag` command as a user types it: ingest, ask, stats, and the errors they can fix."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from rag.cli import cli
+from rag.schema import Answer
+from tests.paths import ROOT, SEED_ARTICLE, SEED_ARTICLE_ID
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store filled by `rag ingest corpus` once for this module."""
+    home = tmp_path_factory.mktemp("cli-home")
+    result = run(home, "ingest", "--quiet", "corpus")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("1 added, 0 changed, 0 unchanged, 0 removed;")
+    return home
+
+
+def run(home: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--home", str(home), *args], prog_name="rag")
+
+
+def test_help_teaches_every_command_and_an_example() -> None:
+    result = CliRunner().invoke(cli, ["--help"], prog_name="rag")
+
+    assert result.exit_code == 0
+    for command in ("ingest", "ask", "stats", "web", "slack", "eval"):
+        assert f"  {command} " in result.output
+    assert 'rag ask "why did Putin move talks from Astana?"' in result.output
+
+
+def test_help_does_not_import_the_heavy_libraries() -> None:
+    probe = (
+        "import sys; from rag.cli import main; sys.argv = ['rag', '--help']\n"
+        "try: main()\n"
+        "except SystemExit: pass\n"
+        "heavy = ('torch', 'chromadb', 'gradio', 'sentence_transformers')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+
+    assert out.stdout.strip().endswith("[]")
+
+
+def test_reingesting_an_unchanged_corpus_embeds_nothing(home: Path) -> None:
+    result = run(home, "ingest", "-q")
+
+    assert result.exit_code == 0
+    assert result.output.startswith("0 added, 0 changed, 1 unchanged, 0 removed; 0 chunks embedded")
+
+
+def test_ask_prints_the_answer_then_numbered_sources_with_quotes(home: Path) -> None:
+    result = run(home, "ask", "why did Putin move talks from Astana?")
+
+    assert result.exit_code == 0, result.output
+    answer, _, sources = result.output.partition("\n\n")
+    assert answer.startswith("Convinced that Kazakhstan was trying to prove its political independence")
+    assert answer.rstrip().endswith("[1]")
+    assert sources.startswith("[1] Syria talks yield minimal results for Russia")
+    assert '"Convinced that Kazakhstan' in sources
+
+
+def test_ask_json_is_the_whole_answer_object(home: Path) -> None:
+    result = run(home, "ask", "-k", "3", "--json", "Who is the UN Syria envoy?")
+
+    answer = Answer.model_validate_json(result.output)
+    assert "Staffan de Mistura" in answer.text
+    assert len(answer.retrieved) <= 3
+    assert answer.citations[0].article_id == SEED_ARTICLE_ID
+
+
+def test_ask_says_when_the_corpus_does_not_answer(home: Path) -> None:
+    result = run(home, "ask", "Who won the 2018 World Cup?")
+
+    assert result.exit_code == 0
+    assert "do not answer" in result.output
+    assert "Nearest articles:" in result.output
+
+
+def test_stats_reports_what_the_store_holds(home: Path) -> None:
+    result = run(home, "stats", "--json")
+
+    figures = json.loads(result.output)
+    assert figures["articles"] == 1
+    assert figures["chunks"] >= 4
+    assert figures["store"] == str(home / "chroma")
+    assert figures["embedding model"] == "all-MiniLM-L6-v2"
+    assert figures["last ingest"] != "never"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("ask", "   "), "Error: the question is empty"),
+        (("ask", "-k", "0", "why?"), "Invalid value for '-k'"),
+        (("ingest", "no/such/folder"), "Error: no such file or directory: no/such/folder"),
+        (("ask", "--since", "yesterday", "why?"), "Invalid value for '--since'"),
+    ],
+)
+def test_mistakes_get_one_clear_line_and_change_nothing(
+    home: Path, args: tuple[str, ...], message: str
+) -> None:
+    before = run(home, "stats", "--json").output
+    result = run(home, *args)
+
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert run(home, "stats", "--json").output == before
+
+
+def test_a_bad_setting_in_the_environment_is_named(home: Path) -> None:
+    result = CliRunner(env={"RAG_TOP_K": "many"}).invoke(cli, ["--home", str(home), "stats"], prog_name="rag")
+
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: setting top_k")
+
+
+def test_a_skipped_file_is_reported_and_the_rest_ingested(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED_ARTICLE, corpus / "article.txt")
+    (corpus / "photo.png").write_bytes(b"\x89PNG\r\n")
+
+    result = run(tmp_path / "home", "ingest", "-q", str(corpus))
+
+    assert result.exit_code == 0
+    assert "skipped" in result.output and "photo.png" in result.output
+    assert "1 added" in result.output
