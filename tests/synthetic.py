@@ -1,0 +1,33 @@
+"""Many distinct articles for fault tests, written from the seed article's sentences.
+
+Each article gets a unique title and a unique made-up place name in every
+sentence, so no two share a content hash and each is findable on its own.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from rag.loaders import load_file
+from rag.sentences import split_sentences
+from tests.paths import SEED_ARTICLE, SEED_ARTICLE_ID
+
+
+def write_articles(folder: Path, count: int, sentences_per_article: int = 8, seed: int = 7) -> list[Path]:
+    """`count` .txt articles in `folder`; returns their paths."""
+    [seed_article] = load_file(SEED_ARTICLE, SEED_ARTICLE_ID)
+    sentences = [span.text for span in split_sentences(seed_article.text)]
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number in range(count):
+        place = f"Zorvia{number:04d}"
+        body = " ".join(
+            f"{sentence} In {place} this was noted."
+            for sentence in rng.sample(sentences, sentences_per_article)
+        )
+        path = folder / f"article-{number:04d}.txt"
+        path.write_text(f"Report {number} from {place}\n\n{body}\n", encoding="utf-8")
+        paths.append(path)
+    return paths
