@@ -106,7 +106,7 @@ class Ingestor:
         bar = progress(len(files)) if progress else None
         for path in files:
             try:
-                articles = load_file(path, article_id_for(path))
+                articles = load_file(path, article_id_for(path), self.settings.max_file_mb)
             except (LoadError, OSError) as error:
                 report.skipped.append(Skipped(str(path), str(error)))
                 seen_ids.update(stored.ids_from(path))

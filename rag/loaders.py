@@ -66,11 +66,15 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def load_file(path: Path, article_id: str) -> list[Article]:
+def load_file(path: Path, article_id: str, max_mb: float | None = None) -> list[Article]:
     """All articles in one file, cleaned. Raises `LoadError` with a reason.
 
-    Records of a .json/.jsonl file get ids `article_id#key`.
+    Records of a .json/.jsonl file get ids `article_id#key`. A file over
+    `max_mb` megabytes is refused before it is read into memory.
     """
+    size_mb = path.stat().st_size / 1_000_000
+    if max_mb is not None and size_mb > max_mb:
+        raise LoadError(f"file is {size_mb:.1f} MB; the limit is {max_mb:g} MB (RAG_MAX_FILE_MB)")
     raw = path.read_bytes()
     if b"\x00" in raw[:8192]:
         raise LoadError("binary file, not text")

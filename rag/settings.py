@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # Where things live
     home: Path = Field(Path(".rag"), description="Folder for the store, caches and feedback.")
     corpus_dir: Path = Field(Path("corpus"), description="Default folder `rag ingest` reads.")
+    max_file_mb: float = Field(
+        20, gt=0, description="Larger files are skipped: no news article is this big; split big JSONL dumps."
+    )
     chroma_url: str | None = Field(
         None, description="http://host:port of a Chroma server; unset = embedded store in `home`."
     )

@@ -4,6 +4,8 @@ import json
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rag.loaders import LoadError, discover, load_file
 
@@ -119,3 +121,29 @@ def test_discover_skips_unknown_types_hidden_files_and_links_leaving_the_folder(
 def test_discover_refuses_a_missing_path(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file or directory"):
         discover([tmp_path / "nope"])
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as out:
+        out.write(b"Title\n\n")
+        out.truncate(50_000_000)
+    with pytest.raises(LoadError, match=r"file is 50.0 MB; the limit is 20 MB \(RAG_MAX_FILE_MB\)"):
+        load_file(path, "huge.txt", max_mb=20)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    content=st.one_of(st.binary(max_size=400), st.text(max_size=400).map(str.encode)),
+    suffix=st.sampled_from([".txt", ".md", ".html", ".json", ".jsonl"]),
+)
+def test_any_bytes_either_load_as_articles_or_raise_a_load_error(tmp_path, content, suffix):
+    path = tmp_path / f"any{suffix}"
+    path.write_bytes(content)
+    try:
+        articles = load_file(path, path.name)
+    except LoadError as error:
+        assert str(error)
+    else:
+        for article in articles:
+            assert article.text.strip() and article.id.startswith(path.name)
