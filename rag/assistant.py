@@ -23,6 +23,7 @@ from rag.lexical import LexicalIndex
 from rag.retrieval import Filters, HybridRetriever
 from rag.schema import Answer, Turn
 from rag.settings import Settings
+from rag.uploads import UploadError, save_upload
 
 EMPTY_STORE_NOTE = "The store is empty: run `rag ingest` to index some articles."
 
@@ -126,6 +127,25 @@ class Assistant:
     ) -> IngestReport:
         """Bring the store in line with `paths`; see `rag.ingest` for the guarantees."""
         return Ingestor(self.settings, self.store, self.embedder).run(paths, prune=prune, progress=progress)
+
+    def add_upload(
+        self, name: str, data: bytes, *, progress: ProgressFactory | None = None
+    ) -> tuple[Path, IngestReport]:
+        """Save an uploaded file into the corpus folder and index it at once.
+
+        A file that cannot be read as an article is deleted again and reported
+        as `UploadError`, so a bad upload leaves neither a file nor chunks.
+        """
+        path = save_upload(self.settings.corpus_dir, name, data, self.settings.max_file_mb)
+        try:
+            report = self.ingest([path], prune=False, progress=progress)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        if report.skipped:
+            path.unlink(missing_ok=True)
+            raise UploadError(f"{name!r} was not indexed: {report.skipped[0].reason}")
+        return path, report
 
     def articles(self) -> list[ArticleRecord]:
         return self.store.articles()

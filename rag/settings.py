@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = 7860
     web_auth: SecretStr | None = Field(None, description="`user:password` for basic auth.")
+    web_concurrency: int = Field(4, ge=1, description="Answers the web chat computes at once (Gradio queue).")
     feedback_path: Path | None = Field(None, description="JSONL of thumbs; default home/feedback.jsonl.")
 
     # Slack bot (Slack's own variable names, as its docs and manifest use them)
@@ -106,6 +107,11 @@ class Settings(BaseSettings):
     @property
     def feedback_file(self) -> Path:
         return self.feedback_path or self.home / "feedback.jsonl"
+
+    def public(self) -> dict[str, object]:
+        """The settings as JSON-ready values, secrets left out: safe for logs, feedback and reports."""
+        secret = {name for name, value in self if isinstance(value, SecretStr)}
+        return self.model_dump(mode="json", exclude=secret)
 
     def with_overrides(self, **overrides: object) -> Settings:
         """A copy with CLI flags applied; ``None`` means "flag not given"."""

@@ -1,16 +1,23 @@
-"""Browser chat (Gradio): streams `Assistant.stream` and renders citations."""
+"""Browser chat (Gradio 6 on FastAPI): streams `Assistant.stream`, shows cited sources.
+
+One `Assistant` serves every browser; Gradio's queue bounds how many answers
+run at once. The FastAPI app around Gradio adds `/health` for load balancers.
+Everything here renders what `Assistant` returns: no retrieval, no answering.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+import gradio as gr
 
-from rag.cli import friendly_errors, load_settings, render_answer
+from rag.cli import friendly_errors, load_settings
 
 if TYPE_CHECKING:
-    import gradio as gr
+    from fastapi import FastAPI
 
     from rag.assistant import Assistant
 
@@ -18,41 +25,230 @@ EXAMPLES = [
     "why did Putin move talks from Astana?",
     "Who boycotted the Sochi congress?",
     "How many people took part in the congress?",
+    "Why does Kazakhstan refuse to send troops to Syria?",
 ]
+ARTICLE_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
+CSS = """
+.sources mark { background: #fde68a; padding: 0 2px; }
+.sources .source { margin-bottom: 1em; }
+.sources .source-meta { color: #6b7280; }
+.sources blockquote { margin: .4em 0 0 0; padding-left: .8em; border-left: 3px solid #d1d5db; }
+"""
+SOURCES_PLACEHOLDER = '<div class="sources"><p>Sources of the latest answer appear here.</p></div>'
 
 
-def build_app(assistant: Assistant) -> gr.ChatInterface:
-    import gradio as gr
+def build_app(assistant: Assistant) -> gr.Blocks:
+    """The Gradio app: a Chat tab and a Corpus tab."""
+    from ui.feedback import FeedbackLog
 
-    from rag.assistant import QuestionError
-    from rag.schema import Answer
+    settings = assistant.settings
+    feedback = FeedbackLog(settings.feedback_file)
+    chat = _ChatHandlers(assistant, feedback)
+    corpus = _CorpusHandlers(assistant)
 
-    def respond(message: str, history: list[dict[str, Any]]) -> Iterator[str]:
-        turns = [{"role": turn["role"], "content": str(turn["content"])} for turn in history]
+    with gr.Blocks(title="Ask the news") as app:
+        answers = gr.State({})
+        gr.Markdown("## Ask the news\nShort answers; every sentence cites the article sentence it came from.")
+        with gr.Tab("Chat"), gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    label="Ask the news",
+                    elem_id="chat",
+                    height=520,
+                    placeholder="Ask a question about the indexed articles. Every sentence of the "
+                    "answer cites the article sentence it came from.",
+                )
+                question = gr.Textbox(
+                    placeholder="Ask about the articles…",
+                    show_label=False,
+                    elem_id="question",
+                    submit_btn=True,
+                )
+                gr.Examples(EXAMPLES, inputs=question, label="Try")
+            with gr.Column(scale=2):
+                sources = gr.HTML(SOURCES_PLACEHOLDER, elem_id="sources")
+                top_k = gr.Slider(
+                    1,
+                    20,
+                    value=settings.top_k,
+                    step=1,
+                    label="Chunks retrieved per question",
+                    elem_id="top-k",
+                )
+        with gr.Tab("Corpus"):
+            table = gr.Dataframe(
+                value=corpus.rows(),
+                headers=list(corpus.HEADERS),
+                interactive=False,
+                elem_id="articles",
+                wrap=True,
+            )
+            upload = gr.File(
+                label="Add articles (.txt, .md, .html, .json, .jsonl)",
+                file_count="multiple",
+                file_types=ARTICLE_TYPES,
+                elem_id="upload",
+            )
+            status = gr.Markdown(elem_id="corpus-status")
+            with gr.Row():
+                doomed = gr.Dropdown(choices=corpus.ids(), label="Remove an article", elem_id="remove-choice")
+                remove = gr.Button("Remove", variant="stop", elem_id="remove")
+
+        question.submit(
+            chat.respond,
+            [question, chatbot, top_k, answers],
+            [chatbot, sources, answers, question],
+            api_name="respond",
+        )
+        chatbot.like(chat.vote, [answers], None)
+
+        # Gradio injects a progress tracker through this default; it follows the ingest's tqdm bar.
+        def add_files(files: list[str] | None, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> Any:  # noqa: B008
+            return corpus.add(files)
+
+        upload.upload(add_files, [upload], [status, table, doomed, upload], api_name="upload")
+        remove.click(corpus.remove, [doomed], [status, table, doomed], api_name="remove")
+        gr.api(chat.ask, api_name="ask")
+    return app
+
+
+class _ChatHandlers:
+    def __init__(self, assistant: Assistant, feedback: Any) -> None:
+        self.assistant = assistant
+        self.feedback = feedback
+
+    def respond(
+        self, message: str, history: list[dict[str, Any]], top_k: float, answers: dict[str, Any]
+    ) -> Iterator[tuple[Any, ...]]:
+        """Stream one answer into the chat; the sources panel follows when it is complete."""
+        from rag.assistant import QuestionError
+        from rag.schema import Answer
+        from ui.render import answer_markdown, markdown_text, sources_html
+
+        turns = [{"role": turn["role"], "content": _plain(turn["content"])} for turn in history]
+        history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
         text = ""
         try:
-            for item in assistant.stream(message, turns):
+            for item in self.assistant.stream(message, turns, k=int(top_k)):
                 if isinstance(item, Answer):
-                    yield render_answer(item)
+                    history[-1]["content"] = answer_markdown(item)
+                    answers = {**answers, str(len(history) - 1): item.model_dump(mode="json")}
+                    yield history, sources_html(item), answers, ""
                 else:
                     text += item
-                    yield text
+                    history[-1]["content"] = markdown_text(text)
+                    yield history, gr.skip(), answers, ""
         except QuestionError as error:
-            yield f"⚠️ {error}"
+            history[-1]["content"] = f"⚠️ {markdown_text(str(error))}"
+            yield history, gr.skip(), answers, ""
 
-    return gr.ChatInterface(respond, title="Ask the news", examples=EXAMPLES)
+    def vote(self, answers: dict[str, Any], data: gr.LikeData) -> None:
+        """Store a thumbs up or down with the answer it judges."""
+        from rag.schema import Answer
+
+        index = data.index[0] if isinstance(data.index, list | tuple) else data.index
+        stored = answers.get(str(index))
+        if stored is not None and data.liked is not None:
+            self.feedback.record(bool(data.liked), Answer.model_validate(stored), self.assistant.settings)
+
+    def ask(self, question: str, k: int = 5, history: list[dict[str, str]] | None = None) -> dict[str, Any]:
+        """The whole `Answer` as JSON, for `gradio_client` and scripts."""
+        from rag.assistant import QuestionError
+
+        try:
+            return self.assistant.ask(question, history or [], k=k).model_dump(mode="json")
+        except QuestionError as error:
+            return {"error": str(error)}
+
+
+def _plain(content: Any) -> str:
+    return content if isinstance(content, str) else str(content)
+
+
+class _CorpusHandlers:
+    HEADERS = ("title", "published", "chunks", "id")
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+
+    def rows(self) -> list[list[Any]]:
+        return [
+            [record.title, record.published or "", record.chunks, record.id]
+            for record in self.assistant.articles()
+        ]
+
+    def ids(self) -> list[str]:
+        return [record.id for record in self.assistant.articles()]
+
+    def add(self, files: list[str] | None) -> tuple[Any, ...]:
+        """Index uploaded files now; each is reported, a bad one never stops the rest."""
+        from tqdm import tqdm
+
+        from rag.uploads import UploadError
+
+        lines = []
+        for file in files or []:
+            path = Path(file)
+            try:
+                saved, report = self.assistant.add_upload(
+                    path.name, path.read_bytes(), progress=lambda total: tqdm(total=total, desc="indexing")
+                )
+            except UploadError as error:
+                lines.append(f"- ⚠️ {error}")
+            else:
+                lines.append(f"- `{saved.name}`: {report.summary()}")
+        return "\n".join(lines), self.rows(), gr.Dropdown(choices=self.ids()), None
+
+    def remove(self, article_id: str | None) -> tuple[Any, ...]:
+        if not article_id:
+            return "Choose an article to remove.", self.rows(), gr.Dropdown(choices=self.ids())
+        removed = self.assistant.remove_article(article_id)
+        return (
+            f"Removed `{article_id}` ({removed} chunks). Its file stays in the corpus folder.",
+            self.rows(),
+            gr.Dropdown(choices=self.ids(), value=None),
+        )
+
+
+def create_server(assistant: Assistant) -> FastAPI:
+    """FastAPI with `/health`, and the chat mounted at `/` (basic auth when configured)."""
+    from fastapi import FastAPI
+
+    settings = assistant.settings
+    server = FastAPI(title="Ask the news")
+
+    @server.get("/health")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "chunks": assistant.store.count()}
+
+    app = build_app(assistant).queue(default_concurrency_limit=settings.web_concurrency)
+    auth = None
+    if settings.web_auth is not None:
+        user, _, password = settings.web_auth.get_secret_value().partition(":")
+        auth = (user, password)
+    return gr.mount_gradio_app(server, app, path="/", auth=auth, css=CSS, footer_links=["api"])
 
 
 @click.command()
-@click.option("--host", help="Interface to bind [RAG_WEB_HOST; 127.0.0.1].")
+@click.option("--host", help="Interface to bind [RAG_WEB_HOST; 127.0.0.1]. 0.0.0.0 exposes the chat.")
 @click.option("--port", type=int, help="Port [RAG_WEB_PORT; 7860].")
 @click.pass_context
 @friendly_errors
 def command(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Serve the browser chat (127.0.0.1 only unless --host says otherwise)."""
+    """Serve the browser chat, with a Corpus tab for uploads and removals.
+
+    \b
+    Binds 127.0.0.1 unless told otherwise. Settings:
+      RAG_WEB_AUTH=user:password   ask for a login
+      RAG_WEB_CONCURRENCY=4        answers computed at once
+      RAG_FEEDBACK_PATH=...        where thumbs up/down are appended (JSONL)
+    GET /health answers {"status": "ok", ...} for load balancers.
+    """
+    import uvicorn
+
     from rag.assistant import Assistant
 
     settings = load_settings(ctx, web_host=host, web_port=port)
-    app = build_app(Assistant(settings))
-    app.queue(default_concurrency_limit=4)
-    app.launch(server_name=settings.web_host, server_port=settings.web_port)
+    server = create_server(Assistant(settings))
+    click.echo(f"Chat on http://{settings.web_host}:{settings.web_port}  (Ctrl+C stops)")
+    uvicorn.run(server, host=settings.web_host, port=settings.web_port, log_level="warning")

@@ -1,0 +1,132 @@
+"""The chat in a real headless Chromium: what a reader sees and clicks.
+
+Needs Debian's chromium at /usr/bin/chromium (`make test` installs it with
+apt-get when it can); without it these tests are skipped and say why.
+Screenshots land in tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.paths import ROOT
+from tests.ui.conftest import WebApp
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="no /usr/bin/chromium: `apt-get install chromium` runs the browser tests"
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, web_app: WebApp):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(web_app.url)
+    yield page
+    page.close()
+
+
+def ask(page, question: str) -> None:
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def shoot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / name, full_page=True)
+
+
+def upload(page, path: Path) -> str:
+    page.get_by_role("tab", name="Corpus").click()
+    page.locator("#upload input[type=file]").set_input_files(str(path))
+    status = page.locator("#corpus-status")
+    status.get_by_text(path.name.replace(" ", "-")).wait_for(timeout=60_000)
+    text = status.inner_text()
+    page.get_by_role("tab", name="Chat").click()
+    return text
+
+
+def test_the_seed_question_streams_an_answer_with_a_footnote_and_its_highlighted_sentence(page) -> None:
+    ask(page, "why did Putin move talks from Astana?")
+
+    page.locator("#chat").get_by_text("Putin decided to move the negotiations to Sochi").wait_for()
+    footnote = page.locator('#chat a[href="#source-1"]')
+    assert footnote.is_visible()
+    assert footnote.inner_text() == "[1]"
+    highlighted = page.locator("#sources #source-1 mark")
+    assert highlighted.is_visible()
+    assert highlighted.inner_text().startswith("Convinced that Kazakhstan was trying to prove")
+    shoot(page, "chat-seed-question.png")
+
+
+def test_thumbs_up_is_stored_with_the_question_and_its_citations(page, web_app: WebApp) -> None:
+    feedback = web_app.settings.feedback_file
+    before = feedback.read_text().count("\n") if feedback.exists() else 0
+    ask(page, "Who is the UN Syria envoy?")
+    page.locator("#chat").get_by_text("Staffan de Mistura").wait_for()
+
+    page.locator("#chat button[aria-label='Like']").last.click()
+
+    for _ in range(100):
+        lines = feedback.read_text().splitlines() if feedback.exists() else []
+        if len(lines) > before:
+            break
+        time.sleep(0.1)
+    entry = json.loads(lines[-1])
+    assert entry["vote"] == "up"
+    assert entry["question"] == "Who is the UN Syria envoy?"
+    assert "Staffan de Mistura" in entry["citations"][0]["quote"]
+    assert entry["settings"]["top_k"] == 5
+
+
+def test_an_uploaded_article_can_be_asked_about_at_once(page, tmp_path: Path) -> None:
+    article = tmp_path / "balkhash report.txt"
+    article.write_text(
+        "Lake Balkhash is shrinking\n\nHydrologists in Almaty said the lake has lost a fifth of its water "
+        "since 1990 because the Ili river that feeds it is diverted for irrigation upstream.\n",
+        encoding="utf-8",
+    )
+
+    status = upload(page, article)
+    assert "1 added" in status
+    ask(page, "Why is Lake Balkhash shrinking?")
+
+    page.locator("#chat").get_by_text("diverted for irrigation upstream").wait_for()
+    assert "Lake Balkhash is shrinking" in page.locator("#sources").inner_text()
+    shoot(page, "chat-uploaded-article.png")
+
+
+def test_markup_inside_an_article_is_shown_as_text_and_never_runs(page, tmp_path: Path) -> None:
+    article = tmp_path / "hostile.html.txt"
+    article.write_text(
+        "Hostile markup report\n\nThe Zembla ministry statement said <script>window.__pwned = 1</script> "
+        'that the <img src="x" onerror="window.__pwned = 2"> reservoir near Zembla was closed for repairs.\n',
+        encoding="utf-8",
+    )
+    upload(page, article)
+    ask(page, "Why was the reservoir near Zembla closed?")
+
+    page.locator("#chat").get_by_text("closed for repairs").first.wait_for()
+    sources = page.locator("#sources")
+    assert "<script>window.__pwned = 1</script>" in sources.inner_text()
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#sources script, #sources img, #chat img[src='x']").count() == 0
+    shoot(page, "chat-hostile-article.png")

@@ -1,0 +1,92 @@
+"""An `Answer` as chat markdown and a sources panel in HTML, for the browser.
+
+Article text is data from the outside world: every piece of it is escaped
+here, so an article carrying `<script>` or markup shows as text and runs nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from rag.schema import Answer, Citation, RetrievedChunk, Source
+
+_MARKER = re.compile(r"\[(\d+)\]")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+# Characters of the article shown before and after a cited sentence.
+CONTEXT_CHARS = 280
+
+
+def markdown_text(text: str) -> str:
+    """Plain text made inert for a markdown renderer: no markup, no HTML."""
+    return _MARKDOWN.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The answer for the chat: [n] markers become footnote links; unsupported claims are flagged."""
+    if answer.abstained:
+        return markdown_text(answer.text)
+    if not answer.claims:
+        return _with_footnotes(answer.text)
+    parts = []
+    for claim in answer.claims:
+        text = _with_footnotes(claim.text)
+        parts.append(text if claim.supported else f"⚠️ *{text}* (not supported by the sources)")
+    notes = [f"\n\n*{markdown_text(note)}*" for note in answer.notes]
+    return " ".join(parts) + "".join(notes)
+
+
+def _with_footnotes(text: str) -> str:
+    pieces = _MARKER.split(text)
+    out = []
+    for index, piece in enumerate(pieces):
+        out.append(f"[[{piece}]](#source-{piece})" if index % 2 else markdown_text(piece))
+    return "".join(out)
+
+
+def sources_html(answer: Answer) -> str:
+    """The panel beside the chat: each cited source with its sentence highlighted in context."""
+    if answer.abstained:
+        items = "".join(f"<li>{_source_head(source)}</li>" for source in answer.nearest)
+        nearest = f"<p>Nearest articles:</p><ul>{items}</ul>" if items else ""
+        return (
+            f'<div class="sources abstained"><p>The indexed articles do not answer this.</p>{nearest}</div>'
+        )
+    chunks = {chunk.chunk_id: chunk for chunk in answer.retrieved}
+    blocks = []
+    for source in answer.sources:
+        quotes = [
+            _quote_in_context(citation, chunks.get(citation.chunk_id))
+            for citation in answer.citations
+            if citation.number == source.number
+        ]
+        blocks.append(
+            f'<div class="source" id="source-{source.number}">'
+            f'<div class="source-head"><b>[{source.number}]</b> {_source_head(source)}</div>'
+            + "".join(quotes)
+            + "</div>"
+        )
+    return '<div class="sources">' + "".join(blocks) + "</div>"
+
+
+def _source_head(source: Source) -> str:
+    title = html.escape(source.title)
+    if source.url and source.url.startswith(("http://", "https://")):
+        title = f'<a href="{html.escape(source.url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+    details = [html.escape(part) for part in (source.source, source.published) if part]
+    return title + (f' <span class="source-meta">· {" · ".join(details)}</span>' if details else "")
+
+
+def _quote_in_context(citation: Citation, chunk: RetrievedChunk | None) -> str:
+    """The cited sentence marked inside the surrounding text of its chunk."""
+    before = after = ""
+    if chunk is not None and chunk.start <= citation.start and citation.end <= chunk.end:
+        offset_start, offset_end = citation.start - chunk.start, citation.end - chunk.start
+        before = chunk.text[max(0, offset_start - CONTEXT_CHARS) : offset_start]
+        after = chunk.text[offset_end : offset_end + CONTEXT_CHARS]
+        before = ("…" + before.split(" ", 1)[-1]) if offset_start > CONTEXT_CHARS else before
+        after = (after.rsplit(" ", 1)[0] + "…") if len(chunk.text) - offset_end > CONTEXT_CHARS else after
+    return (
+        f'<blockquote class="quote">{html.escape(before)}'
+        f"<mark>{html.escape(citation.quote)}</mark>{html.escape(after)}</blockquote>"
+    )
