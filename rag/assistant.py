@@ -85,7 +85,7 @@ class Assistant:
         """Answer text as it is produced, then the final `Answer` (always last)."""
         state = self._retrieval.invoke(self._state(question, history, k, filters))
         started = time.perf_counter()
-        for item in self.answerer.stream(state["standalone"], state["found"]):
+        for item in self.answerer.stream(state["standalone"], state["found"], state["question"]):
             if isinstance(item, Answer):
                 timings = {**state["timings"], "answer": (time.perf_counter() - started) * 1000}
                 yield self._noted(finish({**state, "answer": item, "timings": timings}))

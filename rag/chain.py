@@ -49,7 +49,7 @@ def build_answer_chain(retriever: HybridRetriever, answerer: Answerer) -> Runnab
     """The whole pipeline; `invoke({"question", "history", "k", "filters"})` gives an `Answer`."""
 
     def answer_step(state: State) -> State:
-        return {**state, "answer": answerer.answer(state["standalone"], state["found"])}
+        return {**state, "answer": answerer.answer(state["standalone"], state["found"], state["question"])}
 
     return (
         build_retrieval_chain(retriever)

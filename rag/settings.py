@@ -110,7 +110,8 @@ class Settings(BaseSettings):
 
     def public(self) -> dict[str, object]:
         """The settings as JSON-ready values, secrets left out: safe for logs, feedback and reports."""
-        secret = {name for name, value in self if isinstance(value, SecretStr)}
+        fields = type(self).model_fields.items()
+        secret = {name for name, field in fields if "SecretStr" in str(field.annotation)}
         return self.model_dump(mode="json", exclude=secret)
 
     def with_overrides(self, **overrides: object) -> Settings:

@@ -12,10 +12,10 @@ from rag.schema import Answer
 class Answerer(Protocol):
     name: str
 
-    def answer(self, question: str, found: SearchResult) -> Answer:
-        """A complete answer (`question` is the standalone question)."""
+    def answer(self, question: str, found: SearchResult, asked: str | None = None) -> Answer:
+        """A complete answer (`question` is the standalone question, `asked` the user's own words)."""
         ...
 
-    def stream(self, question: str, found: SearchResult) -> Iterator[str | Answer]:
+    def stream(self, question: str, found: SearchResult, asked: str | None = None) -> Iterator[str | Answer]:
         """Text as it is produced, then the final `Answer`."""
         ...

@@ -37,6 +37,8 @@ ANAPHORA = frozenset(
 )
 # A word met only in the sentence a pronoun points to counts this much.
 BORROWED_WEIGHT = 0.5
+# A word a follow-up carries over from the previous question counts this much.
+CARRIED_WEIGHT = 0.5
 ABSTAIN_TEXT = "The indexed articles do not answer this question. The nearest articles are listed below."
 
 
@@ -55,8 +57,8 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.threshold = threshold
 
-    def answer(self, question: str, found: SearchResult) -> Answer:
-        scored, vectors = self.score(question, found)
+    def answer(self, question: str, found: SearchResult, asked: str | None = None) -> Answer:
+        scored, vectors = self.score(question, found, asked)
         if not scored or scored[0].score < self.threshold:
             return abstention(question, found.chunks)
         chosen = self._select(scored, vectors)
@@ -77,24 +79,31 @@ class ExtractiveAnswerer:
             answerer=self.name,
         )
 
-    def stream(self, question: str, found: SearchResult) -> Iterator[str | Answer]:
-        answer = self.answer(question, found)
+    def stream(self, question: str, found: SearchResult, asked: str | None = None) -> Iterator[str | Answer]:
+        answer = self.answer(question, found, asked)
         pieces = [claim.text for claim in answer.claims] or [answer.text]
         for number, piece in enumerate(pieces):
             yield piece if number == 0 else " " + piece
         yield answer
 
-    def score(self, question: str, found: SearchResult) -> tuple[list[ScoredSentence], np.ndarray]:
-        """Candidate sentences from the retrieved chunks, best first, with their vectors."""
+    def score(
+        self, question: str, found: SearchResult, asked: str | None = None
+    ) -> tuple[list[ScoredSentence], np.ndarray]:
+        """Candidate sentences from the retrieved chunks, best first, with their vectors.
+
+        `asked` is the user's own words when `question` was rewritten from a
+        follow-up: they decide the kind of answer, and words carried over from
+        the conversation count for less than them.
+        """
         candidates = _candidates(found.chunks)
         if not candidates:
             return [], np.zeros((0, 0), dtype=np.float32)
         vectors = self.embedder.embed([span.text for _, span in candidates])
         dense = vectors @ found.query_vector
-        wanted = set(content_terms(question))
+        wanted = _term_weights(question, asked)
         previous = _previous_sentences(candidates)
-        kind = expected_kind(question)
-        focus = focus_terms(question)
+        kind = expected_kind(asked or question)
+        focus = focus_terms(asked or question)
         scored = [
             ScoredSentence(
                 chunk,
@@ -162,10 +171,18 @@ def _previous_sentences(candidates: list[tuple[RetrievedChunk, Span]]) -> dict[t
     return out
 
 
-def _overlap(wanted: set[str], span: Span, previous: Span | None = None) -> float:
-    """Share of the question's content words found in the sentence (and the one its pronoun points to)."""
-    if not wanted:
+def _term_weights(question: str, asked: str | None) -> dict[str, float]:
+    """The question's content words, those carried over from earlier turns at `CARRIED_WEIGHT`."""
+    terms = content_terms(question)
+    own = set(content_terms(asked)) if asked else set(terms)
+    return {term: 1.0 if term in own or not own else CARRIED_WEIGHT for term in terms}
+
+
+def _overlap(wanted: dict[str, float], span: Span, previous: Span | None = None) -> float:
+    """Weighted share of the question's words found in the sentence (and the one its pronoun points to)."""
+    total = sum(wanted.values())
+    if not total:
         return 0.0
-    own = wanted & set(content_terms(span.text))
-    borrowed = wanted & set(content_terms(previous.text)) - own if previous is not None else set()
-    return (len(own) + BORROWED_WEIGHT * len(borrowed)) / len(wanted)
+    own = wanted.keys() & set(content_terms(span.text))
+    borrowed = wanted.keys() & set(content_terms(previous.text)) - own if previous is not None else set()
+    return (sum(wanted[t] for t in own) + BORROWED_WEIGHT * sum(wanted[t] for t in borrowed)) / total

@@ -1,0 +1,1 @@
+"""The evaluation harness: datasets, metrics, runs, reports and comparisons (`rag eval`)."""
