@@ -117,6 +117,9 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
     abstained: bool = False
+    evidence_score: float | None = Field(
+        None, description="How well the best sentence matches; below the abstain threshold means abstain."
+    )
     nearest: list[Source] = Field(default_factory=list, description="When abstaining: the closest articles.")
     retrieved: list[RetrievedChunk] = Field(default_factory=list)
     answerer: str = "extractive"

@@ -59,8 +59,9 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, found: SearchResult, asked: str | None = None) -> Answer:
         scored, vectors = self.score(question, found, asked)
-        if not scored or scored[0].score < self.threshold:
-            return abstention(question, found.chunks)
+        best = scored[0].score if scored else None
+        if best is None or best < self.threshold:
+            return abstention(question, found.chunks).model_copy(update={"evidence_score": best})
         chosen = self._select(scored, vectors)
         ledger = CitationLedger()
         claims = []
@@ -77,6 +78,7 @@ class ExtractiveAnswerer:
             sources=ledger.sources,
             retrieved=found.chunks,
             answerer=self.name,
+            evidence_score=best,
         )
 
     def stream(self, question: str, found: SearchResult, asked: str | None = None) -> Iterator[str | Answer]:
