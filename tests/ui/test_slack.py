@@ -1,0 +1,272 @@
+"""The Slack bot over real signed HTTP, talking to a fake Slack Web API on loopback.
+
+Events are posted exactly as Slack posts them: a JSON body signed with the
+signing secret (`v0=` HMAC-SHA256 over `v0:{timestamp}:{body}`). What the bot
+says goes through its real WebClient to the fake, which records it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from click.testing import CliRunner
+
+from rag.assistant import Assistant
+from rag.cli import cli
+from rag.settings import Settings
+from tests.fakes.slack_api import BOT_USER, FakeSlack
+from tests.paths import CORPUS, ROOT
+from tests.ui.conftest import free_port
+from ui.slack import build_app, create_server
+from ui.slack_blocks import HELP, LOOKING
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_TOKEN = "xoxb-0000-fake-bot-token-do-not-log"
+SEED_QUESTION = "why did Putin move talks from Astana?"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+_ids = itertools.count(1)
+
+
+@dataclass
+class Bot:
+    url: str
+    slack: FakeSlack
+    assistant: Assistant
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    slack = FakeSlack().start()
+    settings = Settings(
+        home=tmp_path_factory.mktemp("slack-home"),
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.url,
+    )
+    assistant = Assistant(settings)
+    assistant.ingest([CORPUS])
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_server(build_app(assistant), assistant), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "the Slack server did not start"
+        time.sleep(0.05)
+    yield Bot(f"http://127.0.0.1:{port}/slack/events", slack, assistant)
+    server.should_exit = True
+    thread.join(timeout=10)
+    slack.stop()
+
+
+def signed_post(
+    url: str, payload: dict, *, secret: str = SECRET, age: int = 0, retry: int | None = None
+) -> tuple[int, str, float]:
+    """POST as Slack does; returns status, body and the seconds until the response (the ack)."""
+    body = json.dumps(payload)
+    timestamp = str(int(time.time()) - age)
+    signature = (
+        "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    )
+    headers = {
+        "Content-Type": "application/json",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature,
+    }
+    if retry is not None:
+        headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, response.read().decode(), time.perf_counter() - started
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(), time.perf_counter() - started
+
+
+def mention(text: str, *, thread_ts: str | None = None, channel: str = "C1") -> dict:
+    number = next(_ids)
+    event = {
+        "type": "app_mention",
+        "user": "UALICE",
+        "text": f"<@{BOT_USER}> {text}",
+        "ts": f"1800000{number:03d}.000100",
+        "channel": channel,
+        "event_ts": f"1800000{number:03d}.000100",
+    }
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return {
+        "token": "legacy",
+        "team_id": "T1",
+        "api_app_id": "A1",
+        "type": "event_callback",
+        "event_id": f"Ev{number:06d}",
+        "event_time": 1800000000 + number,
+        "event": event,
+    }
+
+
+def updates_in(bot: Bot, channel: str) -> list:
+    return [call for call in bot.slack.named("chat.update") if call.params["channel"] == channel]
+
+
+def wait_for_update(bot: Bot, channel: str) -> dict:
+    deadline = time.monotonic() + 60
+    while not updates_in(bot, channel):
+        assert time.monotonic() < deadline, f"no answer in {channel}: {[c.method for c in bot.slack.calls]}"
+        time.sleep(0.05)
+    return updates_in(bot, channel)[-1].params
+
+
+def test_the_url_verification_challenge_is_echoed(bot: Bot) -> None:
+    status, body, _ = signed_post(bot.url, {"type": "url_verification", "challenge": "3eZbrw1aBm2rZgRNFdxV"})
+
+    assert status == 200
+    assert json.loads(body) == {"challenge": "3eZbrw1aBm2rZgRNFdxV"}
+
+
+def test_a_mention_gets_looking_then_the_cited_answer_in_its_thread(bot: Bot) -> None:
+    payload = mention(SEED_QUESTION, channel="C-seed")
+    started = time.perf_counter()
+    status, _, ack_seconds = signed_post(bot.url, payload)
+
+    update = wait_for_update(bot, "C-seed")
+    answer_seconds = time.perf_counter() - started
+    assert status == 200
+    [looking] = [c for c in bot.slack.named("chat.postMessage") if c.params["channel"] == "C-seed"]
+    assert looking.params["text"] == LOOKING
+    assert looking.params["thread_ts"] == payload["event"]["ts"]
+    assert looking.token == f"Bearer {BOT_TOKEN}"
+    section, source = update["blocks"][0], update["blocks"][1]
+    assert section["text"]["text"].startswith("Convinced that Kazakhstan was trying to prove its political")
+    assert section["text"]["text"].endswith("[1]")
+    assert source["type"] == "context"
+    assert source["elements"][0]["text"].startswith("*[1]* *Syria talks yield minimal results")
+    assert "Putin decided to move the negotiations to Sochi" in source["elements"][1]["text"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    timings = {"ack_seconds": round(ack_seconds, 3), "answer_seconds": round(answer_seconds, 3)}
+    (ARTIFACTS / "slack_timings.json").write_text(json.dumps(timings))
+    print(f"\nSlack seed question: ack {ack_seconds * 1000:.0f} ms, answer {answer_seconds:.2f} s")
+
+
+def test_a_direct_message_is_answered_and_an_empty_mention_gets_help(bot: Bot) -> None:
+    dm = mention("Who is the UN Syria envoy?", channel="D-dm")
+    dm["event"] |= {"type": "message", "channel_type": "im", "text": "Who is the UN Syria envoy?"}
+    signed_post(bot.url, dm)
+    signed_post(bot.url, mention("", channel="C-help"))
+
+    assert "Staffan de Mistura" in wait_for_update(bot, "D-dm")["blocks"][0]["text"]["text"]
+    bot.slack.wait_for("chat.postMessage", count=1)
+    deadline = time.monotonic() + 30
+    while not [c for c in bot.slack.named("chat.postMessage") if c.params["channel"] == "C-help"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    [help_reply] = [c for c in bot.slack.named("chat.postMessage") if c.params["channel"] == "C-help"]
+    assert help_reply.params["text"] == HELP
+
+
+@pytest.mark.parametrize(
+    ("secret", "age"), [("forged-secret", 0), (SECRET, 6 * 60)], ids=["forged signature", "stale timestamp"]
+)
+def test_forged_or_stale_requests_are_refused_and_nothing_is_posted(bot: Bot, secret: str, age: int) -> None:
+    before = len(bot.slack.calls)
+    status, _, _ = signed_post(bot.url, mention(SEED_QUESTION, channel="C-forged"), secret=secret, age=age)
+
+    assert status == 401
+    time.sleep(1)
+    assert len(bot.slack.calls) == before
+
+
+def test_a_retried_delivery_is_answered_once(bot: Bot) -> None:
+    payload = mention("Where was the conference held?", channel="C-retry")
+    signed_post(bot.url, payload)
+    status, _, _ = signed_post(bot.url, payload, retry=1)
+
+    wait_for_update(bot, "C-retry")
+    time.sleep(1)
+    assert status == 200
+    assert len(updates_in(bot, "C-retry")) == 1
+    assert len([c for c in bot.slack.named("chat.postMessage") if c.params["channel"] == "C-retry"]) == 1
+
+
+def test_a_429_is_retried_after_retry_after_and_the_answer_still_arrives(bot: Bot) -> None:
+    bot.slack.rate_limited["chat.update"] = 1
+    signed_post(bot.url, mention("Who read out Putin's statement?", channel="C-429"))
+
+    update = wait_for_update(bot, "C-429")
+    assert "Sergey Lavrov" in update["blocks"][0]["text"]["text"]
+    assert [c.method for c in bot.slack.calls].count("chat.update (429)") == 1
+
+
+def test_a_follow_up_in_a_thread_uses_the_thread_s_history(bot: Bot) -> None:
+    first = mention("Why does Kazakhstan refuse to send troops to Syria?", channel="C-thread")
+    thread_ts = first["event"]["ts"]
+    bot.slack.add_user_message(thread_ts, thread_ts, first["event"]["text"])
+    signed_post(bot.url, first)
+    wait_for_update(bot, "C-thread")
+    bot.slack.threads[thread_ts][-1]["text"] = "Kazakhstan’s refusal stems from political instability. [1]"
+
+    follow_up = mention("who is their foreign minister?", channel="C-thread", thread_ts=thread_ts)
+    bot.slack.add_user_message(thread_ts, follow_up["event"]["ts"], follow_up["event"]["text"])
+    signed_post(bot.url, follow_up)
+
+    deadline = time.monotonic() + 60
+    while len(updates_in(bot, "C-thread")) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    answer = updates_in(bot, "C-thread")[-1].params["blocks"][0]["text"]["text"]
+    assert "Kairat Abdrakhmanov" in answer
+    assert any(c.method == "conversations.replies" and c.params["ts"] == thread_ts for c in bot.slack.calls)
+
+
+def test_markup_in_an_article_is_escaped_before_it_reaches_slack(tmp_path: Path) -> None:
+    from rag.schema import Answer, Citation, Claim, Source
+    from ui.slack_blocks import answer_message
+
+    quote = "Officials said <!channel> & <script>x</script> were <https://evil.example|here>."
+    message = answer_message(
+        Answer(
+            question="q",
+            standalone_question="q",
+            text=f"{quote} [1]",
+            claims=[Claim(text=f"{quote} [1]", citations=[0])],
+            citations=[
+                Citation(number=1, article_id="a", title="A <b>", chunk_id="c", quote=quote, start=0, end=1)
+            ],
+            sources=[Source(number=1, article_id="a", title="A <b>", url="https://news.example/a?x=1|2")],
+        )
+    )
+
+    posted = json.dumps(message["blocks"])
+    assert "<!channel>" not in posted and "<script>" not in posted and "<https://evil" not in posted
+    assert "&lt;!channel&gt; &amp; &lt;script&gt;" in posted
+    assert "<https://news.example/a?x=1%7C2|A &lt;b&gt;>" in posted
+
+
+def test_a_missing_token_is_named_before_anything_loads() -> None:
+    env = {"SLACK_BOT_TOKEN": None, "SLACK_SIGNING_SECRET": None, "SLACK_APP_TOKEN": None}
+    result = CliRunner(env=env).invoke(cli, ["slack"], prog_name="rag")
+    socket = CliRunner(env={**env, "SLACK_BOT_TOKEN": BOT_TOKEN}).invoke(
+        cli, ["slack", "--socket"], prog_name="rag"
+    )
+
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: SLACK_BOT_TOKEN is not set")
+    assert socket.output.startswith("Error: SLACK_APP_TOKEN is not set")
+    assert BOT_TOKEN not in socket.output
