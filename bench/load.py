@@ -111,10 +111,14 @@ def main() -> None:
             except Exception:
                 record("slack", False, started)
 
+    samples: list[float] = []
     with ThreadPoolExecutor(max_workers=2 * options.clients) as pool:
         for number in range(options.clients):
             pool.submit(browser, number)
             pool.submit(slack_sender, number)
+        while time.monotonic() < deadline:
+            samples.append(resident_mb())
+            time.sleep(options.seconds / 10)
     after = resident_mb()
 
     print(f"{options.clients} browser clients + {options.clients} Slack senders for {options.seconds:.0f} s")
@@ -129,7 +133,8 @@ def main() -> None:
     print(
         f"resident memory: {before:.0f} MB after warm-up, {after:.0f} MB at the end ({after - before:+.0f})"
     )
-    summary |= {"rss_before_mb": before, "rss_after_mb": after}
+    print("resident memory every tenth of the run (MB): " + " ".join(f"{mb:.0f}" for mb in samples))
+    summary |= {"rss_before_mb": before, "rss_after_mb": after, "rss_samples_mb": samples}
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "load.json").write_text(json.dumps(summary, indent=2, default=float))

@@ -2,6 +2,9 @@
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from rag.cleaning import clean_text
 from rag.loaders import load_file
 from tests.paths import SEED_ARTICLE
@@ -45,3 +48,24 @@ def test_the_seed_article_loses_its_furniture_but_keeps_every_paragraph():
     ]
     assert len(paragraphs) == 16
     assert all(paragraph in article.text for paragraph in paragraphs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    title=st.text(max_size=30),
+    lines=st.lists(
+        st.one_of(st.text(max_size=60), st.sampled_from(["Share on Facebook", "+", "", "  ", "Tweet"])),
+        max_size=12,
+    ),
+)
+def test_cleaning_any_text_keeps_only_its_own_lines_without_furniture_or_blank_runs(title, lines):
+    body = "\n".join(lines)
+    cleaned = clean_text(title, body)
+
+    assert "\n\n\n" not in cleaned
+    assert cleaned == cleaned.strip("\n")
+    assert not any(ch in cleaned for ch in "\x00\x07\x1b\r\u00a0")
+    normalised = clean_text("", body)
+    for line in cleaned.split("\n"):
+        assert line in normalised
+        assert line.strip() not in {"Share on Facebook", "+", "Tweet"}
