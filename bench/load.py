@@ -23,13 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-import uvicorn
 from gradio_client import Client
 
 from rag.assistant import Assistant
 from rag.settings import Settings
 from tests.fakes.slack_api import BOT_USER, FakeSlack
-from tests.ui.conftest import free_port
+from tests.ui.conftest import serving
 from ui import slack, web
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,15 +49,6 @@ def resident_mb() -> float:
     return float("nan")
 
 
-def serve(app: object) -> str:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60)
@@ -72,12 +62,23 @@ def main() -> None:
     )
     assistant = Assistant(settings)
     assistant.ingest([ROOT / "corpus"])
-    web_url = serve(web.create_server(assistant)) + "/"
-    slack_url = serve(slack.create_server(slack.build_app(assistant), assistant)) + "/slack/events"
+    with (
+        serving(web.create_server(assistant)) as web_base,
+        serving(slack.create_server(slack.build_app(assistant), assistant)) as slack_base,
+    ):
+        summary = load(fake, web_base + "/", slack_base + "/slack/events", options.seconds, options.clients)
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "load.json").write_text(json.dumps(summary, indent=2, default=float))
+    fake.stop()
+
+
+def load(fake: FakeSlack, web_url: str, slack_url: str, seconds: float, clients: int) -> dict[str, object]:
+    """Run both doors' clients until `seconds` pass; print and return the figures."""
     Client(web_url, verbose=False).predict(QUESTIONS[0], 5, None, api_name="/ask")
     before = resident_mb()
 
-    deadline = time.monotonic() + options.seconds
+    deadline = time.monotonic() + seconds
     ids = itertools.count()
     results: dict[str, list[tuple[bool, float]]] = {"web": [], "slack": []}
     lock = threading.Lock()
@@ -112,18 +113,18 @@ def main() -> None:
                 record("slack", False, started)
 
     samples: list[float] = []
-    with ThreadPoolExecutor(max_workers=2 * options.clients) as pool:
-        for number in range(options.clients):
+    with ThreadPoolExecutor(max_workers=2 * clients) as pool:
+        for number in range(clients):
             pool.submit(browser, number)
             pool.submit(slack_sender, number)
         while time.monotonic() < deadline:
             samples.append(resident_mb())
-            time.sleep(options.seconds / 10)
+            time.sleep(seconds / 10)
     after = resident_mb()
 
-    print(f"{options.clients} browser clients + {options.clients} Slack senders for {options.seconds:.0f} s")
+    print(f"{clients} browser clients + {clients} Slack senders for {seconds:.0f} s")
     print(f"{'door':<8}{'answered':>10}{'failed':>8}{'p50 ms':>10}{'p95 ms':>10}")
-    summary: dict[str, object] = {"seconds": options.seconds, "clients": options.clients}
+    summary: dict[str, object] = {"seconds": seconds, "clients": clients}
     for door, outcomes in results.items():
         times = [seconds * 1000 for ok, seconds in outcomes if ok]
         failed = sum(not ok for ok, _ in outcomes)
@@ -135,10 +136,7 @@ def main() -> None:
     )
     print("resident memory every tenth of the run (MB): " + " ".join(f"{mb:.0f}" for mb in samples))
     summary |= {"rss_before_mb": before, "rss_after_mb": after, "rss_samples_mb": samples}
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "load.json").write_text(json.dumps(summary, indent=2, default=float))
-    fake.stop()
+    return summary
 
 
 def post_event(url: str, question: str, channel: str, number: int) -> None:

@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@contextmanager
+def serving(app: object) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a free loopback port; yields its base url."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def web_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
     root = tmp_path_factory.mktemp("web")
@@ -47,18 +65,8 @@ def web_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
     settings = Settings(home=root / "home", corpus_dir=corpus, feedback_path=root / "feedback.jsonl")
     assistant = Assistant(settings)
     assistant.ingest([corpus])
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_server(assistant), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "the chat server did not start"
-        time.sleep(0.05)
-    yield WebApp(f"http://127.0.0.1:{port}/", assistant)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_server(assistant)) as url:
+        yield WebApp(url + "/", assistant)
 
 
 def write_article(folder: Path, name: str, title: str, body: str) -> Path:

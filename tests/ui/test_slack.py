@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import itertools
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -20,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from click.testing import CliRunner
 
 from rag.assistant import Assistant
@@ -28,7 +26,7 @@ from rag.cli import cli
 from rag.settings import Settings
 from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.paths import CORPUS, ROOT
-from tests.ui.conftest import free_port
+from tests.ui.conftest import serving
 from ui.slack import build_app, create_server
 from ui.slack_blocks import HELP, LOOKING
 
@@ -57,20 +55,8 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     )
     assistant = Assistant(settings)
     assistant.ingest([CORPUS])
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_server(build_app(assistant), assistant), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "the Slack server did not start"
-        time.sleep(0.05)
-    yield Bot(f"http://127.0.0.1:{port}/slack/events", slack, assistant)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_server(build_app(assistant), assistant)) as url:
+        yield Bot(url + "/slack/events", slack, assistant)
     slack.stop()
 
 
