@@ -76,8 +76,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     elem_id="top-k",
                 )
         with gr.Tab("Corpus"):
+            rows, ids = corpus.listing()
             table = gr.Dataframe(
-                value=corpus.rows(),
+                value=rows,
                 headers=list(corpus.HEADERS),
                 interactive=False,
                 elem_id="articles",
@@ -91,7 +92,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             )
             status = gr.Markdown(elem_id="corpus-status")
             with gr.Row():
-                doomed = gr.Dropdown(choices=corpus.ids(), label="Remove an article", elem_id="remove-choice")
+                doomed = gr.Dropdown(choices=ids, label="Remove an article", elem_id="remove-choice")
                 remove = gr.Button("Remove", variant="stop", elem_id="remove")
 
         question.submit(
@@ -177,8 +178,14 @@ class _CorpusHandlers:
             for record in self.assistant.articles()
         ]
 
-    def ids(self) -> list[str]:
-        return [record.id for record in self.assistant.articles()]
+    def listing(self) -> tuple[list[list[Any]], list[str]]:
+        """The article table and the ids to offer for removal, from one read of the store."""
+        rows = self.rows()
+        return rows, [row[3] for row in rows]
+
+    def refreshed(self) -> tuple[list[list[Any]], gr.Dropdown]:
+        rows, ids = self.listing()
+        return rows, gr.Dropdown(choices=ids, value=None)
 
     def add(self, files: list[str] | None) -> tuple[Any, ...]:
         """Index uploaded files now; each is reported, a bad one never stops the rest."""
@@ -197,16 +204,15 @@ class _CorpusHandlers:
                 lines.append(f"- ⚠️ {error}")
             else:
                 lines.append(f"- `{saved.name}`: {report.summary()}")
-        return "\n".join(lines), self.rows(), gr.Dropdown(choices=self.ids()), None
+        return "\n".join(lines), *self.refreshed(), None
 
     def remove(self, article_id: str | None) -> tuple[Any, ...]:
         if not article_id:
-            return "Choose an article to remove.", self.rows(), gr.Dropdown(choices=self.ids())
+            return "Choose an article to remove.", *self.refreshed()
         removed = self.assistant.remove_article(article_id)
         return (
             f"Removed `{article_id}` ({removed} chunks). Its file stays in the corpus folder.",
-            self.rows(),
-            gr.Dropdown(choices=self.ids(), value=None),
+            *self.listing(),
         )
 
 
