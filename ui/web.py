@@ -212,7 +212,7 @@ class _CorpusHandlers:
         removed = self.assistant.remove_article(article_id)
         return (
             f"Removed `{article_id}` ({removed} chunks). Its file stays in the corpus folder.",
-            *self.listing(),
+            *self.refreshed(),
         )
 
 
