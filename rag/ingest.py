@@ -113,7 +113,7 @@ class Ingestor:
                 articles = []
             for article in articles:
                 seen_ids.add(article.id)
-                if stored.is_current(article):
+                if stored.is_current(article, self.embedder.name):
                     report.unchanged += 1
                     continue
                 if article.id in stored.chunk_ids:
@@ -150,7 +150,11 @@ class Ingestor:
         """Embed and write new chunks, then delete the versions they replace."""
         if not pending:
             return
-        records = [_record(article, chunk, len(chunks)) for article, chunks in pending for chunk in chunks]
+        records = [
+            _record(article, chunk, len(chunks), self.embedder.name)
+            for article, chunks in pending
+            for chunk in chunks
+        ]
         computed_before = getattr(self.embedder, "computed", 0)
         vectors = self.embedder.embed([_embedding_text(record) for record in records])
         report.chunks_embedded += getattr(self.embedder, "computed", len(records)) - computed_before
@@ -182,27 +186,34 @@ class _StoredArticles:
         self.paths: dict[str, str] = {}
         self.versions: dict[str, Counter[str]] = defaultdict(Counter)
         self.expected: dict[tuple[str, str], int] = {}
+        self.embeddings: dict[str, set[str]] = defaultdict(set)
         for id_, meta in metadata.items():
             article_id, hash_ = meta["article_id"], meta.get("article_hash", "")
             self.chunk_ids[article_id].append(id_)
             self.paths[article_id] = meta.get("path", "")
             self.versions[article_id][hash_] += 1
             self.expected[(article_id, hash_)] = int(meta.get("n_chunks", -1))
+            self.embeddings[article_id].add(meta.get("embedding", ""))
 
-    def is_current(self, article: Article) -> bool:
-        """Stored whole under its current hash, with no other version beside it."""
+    def is_current(self, article: Article, embedding: str) -> bool:
+        """Stored whole under its current hash, by this embedding model, with no other version beside it."""
         versions = self.versions.get(article.id, Counter())
         hash_ = article.content_hash
-        return list(versions) == [hash_] and versions[hash_] == self.expected[(article.id, hash_)]
+        return (
+            list(versions) == [hash_]
+            and versions[hash_] == self.expected[(article.id, hash_)]
+            and self.embeddings[article.id] == {embedding}
+        )
 
     def ids_from(self, path: Path) -> set[str]:
         resolved = str(path.resolve())
         return {article_id for article_id, stored_path in self.paths.items() if stored_path == resolved}
 
 
-def _record(article: Article, chunk: Chunk, total: int) -> StoredChunk:
+def _record(article: Article, chunk: Chunk, total: int, embedding: str) -> StoredChunk:
     metadata: dict[str, Any] = {
         "article_id": article.id,
+        "embedding": embedding,
         "article_hash": article.content_hash,
         "chunk_index": chunk.index,
         "n_chunks": total,

@@ -19,7 +19,7 @@ from pydantic_settings import (
 )
 
 AnswererName = Literal["extractive"]
-EmbeddingBackend = Literal["torch"]
+EmbeddingBackend = Literal["onnx", "onnx-int8", "torch"]
 
 
 class Settings(BaseSettings):
@@ -44,7 +44,15 @@ class Settings(BaseSettings):
     embedding_model: str | None = Field(
         None, description="Path of a sentence-transformers model; unset = all-MiniLM-L6-v2 package."
     )
-    embedding_backend: EmbeddingBackend = "torch"
+    embedding_backend: EmbeddingBackend = Field(
+        "onnx",
+        description="onnx: the model in onnxruntime, same vectors as torch, cold start in a fraction of "
+        "the time; onnx-int8: ~1.8x faster ingest, cosine ~0.994 to fp32; torch: sentence-transformers.",
+    )
+    model_cache_dir: Path = Field(
+        Path.home() / ".cache" / "rag-news",
+        description="Where the ONNX export of the embedding model is kept (made once per machine).",
+    )
     embedding_batch_size: int = Field(32, ge=1)
 
     # Chunking, in tokens of the embedding model (all-MiniLM-L6-v2 truncates at 256)

@@ -7,7 +7,8 @@ that change a store get their own home folder (`make_settings`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 from rag.assistant import Assistant
 from rag.settings import Settings
 from tests.paths import CORPUS, ROOT
+from tests.servers import chroma_server
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -45,3 +47,19 @@ def seed_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     assistant = Assistant(Settings(home=tmp_path_factory.mktemp("seed-home")))
     assistant.ingest([CORPUS])
     return assistant
+
+
+@pytest.fixture(scope="session")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` server on a loopback port, for the whole session."""
+    with chroma_server(tmp_path_factory.mktemp("chroma-server")) as url:
+        yield url
+
+
+@pytest.fixture(params=["embedded", "server"])
+def store_settings(request: pytest.FixtureRequest, make_settings: Callable[..., Settings]) -> Settings:
+    """Settings for the embedded store, then for a Chroma server (own collection per test)."""
+    if request.param == "embedded":
+        return make_settings()
+    url = request.getfixturevalue("chroma_url")
+    return make_settings(chroma_url=url, collection=f"test-{uuid.uuid4().hex[:12]}")

@@ -26,8 +26,9 @@ def corpus(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def assistant(make_settings):
-    return Assistant(make_settings())
+def assistant(store_settings):
+    """Each test runs on the embedded store and on a Chroma server."""
+    return Assistant(store_settings)
 
 
 def chunk_ids(assistant):
@@ -147,3 +148,19 @@ def test_remove_article(assistant, corpus):
     assistant.ingest([corpus])
     assert assistant.remove_article("corpus/sochi.txt") >= 4
     assert assistant.store.count() == 0 and assistant.articles() == []
+
+
+def test_a_question_is_answered_from_either_store(assistant, corpus):
+    assistant.ingest([corpus])
+    answer = assistant.ask("why did Putin move talks from Astana?")
+    assert not answer.abstained and "Kazakhstan" in answer.text
+    assert all(citation.article_id == "corpus/sochi.txt" for citation in answer.citations)
+
+
+def test_switching_the_embedding_backend_re_embeds_every_article(assistant, corpus, store_settings):
+    assistant.ingest([corpus])
+    int8 = Assistant(store_settings.with_overrides(embedding_backend="onnx-int8"))
+    report = int8.ingest([corpus])
+    assert (report.changed, report.chunks_embedded) == (1, int8.store.count())
+    embeddings = {meta["embedding"] for meta in int8.store.chunk_metadata().values()}
+    assert embeddings == {"all-MiniLM-L6-v2-int8"}

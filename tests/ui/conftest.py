@@ -7,7 +7,6 @@ fresh home and a copy of the shipped corpus instead of the shared seed store.
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ import uvicorn
 from rag.assistant import Assistant
 from rag.settings import Settings
 from tests.paths import CORPUS
+from tests.servers import free_port
 from ui.web import create_server
 
 
@@ -32,12 +32,6 @@ class WebApp:
     @property
     def settings(self) -> Settings:
         return self.assistant.settings
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager

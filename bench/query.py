@@ -1,0 +1,241 @@
+"""Query latency at 1k, 10k and 100k chunks: this project next to a tutorial LangChain baseline.
+
+Each size runs in its own process. Synthetic chunks (see `bench.common`) are
+written straight into both stores: a pool of them is embedded for real, the
+rest get a pool vector plus noise (embedding 100k chunks would take an hour
+here, and query time does not depend on how the stored vectors were made).
+
+- ours: `Assistant` (ONNX query embedding, Chroma + BM25 fused, extractive answer);
+- baseline: `langchain_chroma.Chroma.from_documents` + a sentence-transformers
+  `Embeddings` wrapper + `as_retriever()`, same model and chunks, dense only.
+
+Both are warmed up, then timed on the seed questions. Targets at 10k chunks:
+retrieval p50 < 30 ms, `ask` p50 < 60 ms and p95 < 150 ms, retrieval no
+slower than the baseline's.
+
+    .venv/bin/python -m bench.query [--sizes 1000 10000 100000] [--pool 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.common import ROOT, percentile_ms, place_name, print_table, rss_mb, seed_sentences, write_json
+
+WARM_UP = 5
+
+
+def questions() -> list[str]:
+    lines = (ROOT / "evals" / "datasets" / "seed.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines if line.strip()]
+
+
+def synthetic_chunks(count: int, seed: int = 5) -> list[tuple[str, str]]:
+    """(title, text) of `count` chunks of ~6 seed sentences, each with its own place name."""
+    rng = random.Random(seed)
+    pool = seed_sentences()
+    out = []
+    for _ in range(count):
+        place = place_name(rng)
+        text = " ".join(f"{sentence} Officials in {place} noted this." for sentence in rng.sample(pool, 6))
+        out.append((f"Dispatch from {place}", text))
+    return out
+
+
+def vectors_for(chunks: list[tuple[str, str]], pool: int, embed) -> np.ndarray:
+    """Real embeddings for the first `pool` chunks; pool vectors plus noise for the rest."""
+    real = embed([f"{title}\n{text}" for title, text in chunks[:pool]])
+    rng = np.random.default_rng(3)
+    rest = real[np.arange(len(chunks) - pool) % pool] + rng.normal(
+        0, 0.02, (len(chunks) - pool, real.shape[1])
+    )
+    vectors = np.vstack([real, rest]).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def timed(function, items) -> list[float]:
+    for item in items[:WARM_UP]:
+        function(item)
+    seconds = []
+    for item in items:
+        started = time.perf_counter()
+        function(item)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def worker(size: int, pool: int, home: Path) -> dict[str, float]:
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_core.embeddings import Embeddings
+
+    from rag.assistant import Assistant
+    from rag.components.embedding import default_model_path
+    from rag.components.vector_store import StoredChunk
+    from rag.settings import Settings
+
+    assistant = Assistant(Settings(home=home / "ours"))
+    chunks = synthetic_chunks(size)
+    vectors = vectors_for(chunks, min(pool, size), assistant.embedder.inner.embed)
+    records = [
+        StoredChunk(
+            id=f"dispatch-{i}::0::0",
+            text=text,
+            metadata={
+                "article_id": f"dispatch-{i}",
+                "article_hash": "0",
+                "chunk_index": 0,
+                "n_chunks": 1,
+                "title": title,
+                "path": "",
+                "start": 0,
+                "end": len(text),
+                "embedding": "bench",
+            },
+        )
+        for i, (title, text) in enumerate(chunks)
+    ]
+    assistant.store.upsert(records, vectors)
+    assistant.store.mark_ingest()
+    asked = questions()
+    retrieval = timed(assistant.retriever.search, asked)
+    answers = timed(assistant.ask, asked)
+    ours_rss = rss_mb()
+
+    from sentence_transformers import SentenceTransformer
+
+    class TutorialEmbeddings(Embeddings):
+        """What tutorials wrap: sentence-transformers on torch (documents precomputed, see above)."""
+
+        def __init__(self) -> None:
+            self.model = SentenceTransformer(str(default_model_path()), device="cpu")
+            self.known = {
+                f"{title}\n{text}": vector for (title, text), vector in zip(chunks, vectors, strict=True)
+            }
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return [self.known[text].tolist() for text in texts]
+
+        def embed_query(self, text: str) -> list[float]:
+            return self.model.encode(text, normalize_embeddings=True).tolist()
+
+    documents = [
+        Document(page_content=f"{title}\n{text}", metadata={"title": title}) for title, text in chunks
+    ]
+    embeddings = TutorialEmbeddings()
+    store = None
+    for start in range(0, len(documents), 5000):  # from_documents refuses more than Chroma's batch limit
+        batch = documents[start : start + 5000]
+        if store is None:
+            store = Chroma.from_documents(batch, embeddings, persist_directory=str(home / "baseline"))
+        else:
+            store.add_documents(batch)
+    retriever = store.as_retriever(search_kwargs={"k": 5})
+    baseline = timed(retriever.invoke, asked)
+    return {
+        "chunks": size,
+        "ours_retrieval_p50": percentile_ms(retrieval, 50),
+        "ours_retrieval_p95": percentile_ms(retrieval, 95),
+        "ours_ask_p50": percentile_ms(answers, 50),
+        "ours_ask_p95": percentile_ms(answers, 95),
+        "baseline_retrieval_p50": percentile_ms(baseline, 50),
+        "baseline_retrieval_p95": percentile_ms(baseline, 95),
+        "ours_rss_mb": ours_rss,
+        "total_rss_mb": rss_mb(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", type=int, default=[1000, 10_000, 100_000])
+    parser.add_argument("--pool", type=int, default=600, help="chunks embedded for real per size")
+    parser.add_argument("--worker", nargs=3, metavar=("SIZE", "POOL", "HOME"), help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.worker:
+        size, pool, home = options.worker
+        print(json.dumps(worker(int(size), int(pool), Path(home))))
+        return
+
+    scratch = Path(tempfile.mkdtemp(prefix="rag-bench-query-"))
+    results = []
+    for size in options.sizes:
+        print(f"building and querying {size:,} chunks…", flush=True)
+        command = [
+            sys.executable,
+            "-m",
+            "bench.query",
+            "--worker",
+            str(size),
+            str(options.pool),
+            str(scratch / str(size)),
+        ]
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        results.append(json.loads(output.strip().splitlines()[-1]))
+    print_table(
+        f"Query latency in ms over {len(questions())} seed questions after {WARM_UP} warm-up, 2 CPU cores",
+        [
+            "chunks",
+            "ours retrieval p50",
+            "baseline retrieval p50",
+            "ratio",
+            "ours retrieval p95",
+            "baseline retrieval p95",
+            "ours ask p50",
+            "ours ask p95",
+            "ours RSS MB",
+        ],
+        [
+            [
+                r["chunks"],
+                r["ours_retrieval_p50"],
+                r["baseline_retrieval_p50"],
+                r["ours_retrieval_p50"] / r["baseline_retrieval_p50"],
+                r["ours_retrieval_p95"],
+                r["baseline_retrieval_p95"],
+                r["ours_ask_p50"],
+                r["ours_ask_p95"],
+                r["ours_rss_mb"],
+            ]
+            for r in results
+        ],
+    )
+    write_json("query", results)
+    plot(results, ROOT / "docs" / "scaling.png")
+
+
+def plot(results: list[dict[str, float]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [r["chunks"] for r in results]
+    figure, (latency, memory) = plt.subplots(1, 2, figsize=(10, 4))
+    for key, label in [
+        ("ours_retrieval_p50", "ours: hybrid retrieval p50"),
+        ("ours_ask_p50", "ours: full ask p50"),
+        ("ours_ask_p95", "ours: full ask p95"),
+        ("baseline_retrieval_p50", "baseline: retrieval p50"),
+    ]:
+        latency.plot(sizes, [r[key] for r in results], marker="o", label=label)
+    latency.set(xscale="log", xlabel="chunks", ylabel="ms", title="Latency")
+    latency.legend(fontsize=8)
+    memory.plot(sizes, [r["ours_rss_mb"] for r in results], marker="o", color="tab:purple")
+    memory.set(xscale="log", xlabel="chunks", ylabel="MB resident", title="Memory (ours, whole process)")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
