@@ -25,7 +25,6 @@ from rag.loaders import LoadError, Skipped, discover, load_file
 from rag.schema import Article, Chunk
 from rag.settings import Settings
 
-FLUSH_CHUNKS = 256
 ProgressFactory = Callable[[int], Any]
 
 
@@ -121,7 +120,7 @@ class Ingestor:
                 else:
                     report.added += 1
                 pending.append((article, self._chunks(article)))
-                if sum(len(chunks) for _, chunks in pending) >= FLUSH_CHUNKS:
+                if sum(len(chunks) for _, chunks in pending) >= self.settings.ingest_batch:
                     self._flush(pending, stored, report)
                     pending = []
             if bar is not None:
@@ -132,8 +131,8 @@ class Ingestor:
             bar.close()
         if prune:
             report.removed = self._prune(stored, roots, seen_ids)
-        if report.chunks_written or report.removed:
-            self.store.mark_ingest()
+            if report.removed:
+                self.store.mark_ingest()
         return report
 
     def _chunks(self, article: Article) -> list[Chunk]:
@@ -165,6 +164,7 @@ class Ingestor:
             id_ for article, _ in pending for id_ in stored.chunk_ids.get(article.id, ()) if id_ not in fresh
         ]
         self.store.delete(stale)
+        self.store.mark_ingest()
 
     def _prune(self, stored: _StoredArticles, roots: Sequence[Path], seen: set[str]) -> int:
         """Delete articles whose file (or record) is gone from a folder that was ingested."""

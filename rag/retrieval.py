@@ -82,7 +82,7 @@ class HybridRetriever(BaseRetriever):
         filters = filters if filters is not None else self.filters
         vector = self.embedder.embed_query(query)
         fetch = max(self.fetch_k, k)
-        dense = self.store.query(vector, min(fetch, self.store.count()), where=filters.where())
+        dense = self.store.query(vector, fetch, where=filters.where())
         lexical = self.lexical.search(query, fetch, keep=filters.keep if filters else None)
         fused: dict[str, float] = {}
         chunks: dict[str, StoredChunk] = {}

@@ -91,7 +91,8 @@ def split_sentences(text: str, offset: int = 0) -> list[Span]:
     for line in _LINE.finditer(text):
         start = line.start()
         for boundary in _BOUNDARY.finditer(line.group()):
-            if _is_abbreviation(line.group()[: boundary.start() + 1]):
+            # Only the word before the stop matters; a short tail keeps this linear in the line.
+            if _is_abbreviation(line.group()[max(0, boundary.start() - 40) : boundary.start() + 1]):
                 continue
             end = line.start() + boundary.end()
             _append(spans, text, start, end, offset)

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(32, ge=1)
 
+    ingest_batch: int = Field(
+        1024,
+        ge=1,
+        description="Chunks embedded and written per step: big batches pad less; a crash redoes one step.",
+    )
+
     # Chunking, in tokens of the embedding model (all-MiniLM-L6-v2 truncates at 256)
     chunk_tokens: int = Field(200, ge=32, le=254)
     chunk_overlap_tokens: int = Field(40, ge=0)

@@ -27,9 +27,11 @@ ARTICLES = 200
 
 
 def start_ingest(home: Path, corpus: Path) -> subprocess.Popen[str]:
+    """`rag ingest` in its own process, writing 64 chunks a step so a kill lands mid-run."""
     return subprocess.Popen(
         [sys.executable, "-m", "rag", "--home", str(home), "ingest", "-q", str(corpus)],
         cwd=ROOT,
+        env={**os.environ, "RAG_INGEST_BATCH": "64"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
