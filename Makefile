@@ -8,14 +8,14 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install browser run test lint clean
+.PHONY: install browser run test bench lint clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,local]'
 	$(BIN)/python -m pip check
 	touch $(STAMP)
 
@@ -26,6 +26,13 @@ run: install
 test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# Speed and memory next to a baseline measured in the same run; tables on stdout, JSON in bench/results/.
+bench: install
+	$(BIN)/python -m bench.coldstart
+	$(BIN)/python -m bench.embedding
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.query
 
 # The browser-chat tests drive Debian's chromium; install it when we can (CI runs as root).
 browser:

@@ -57,7 +57,7 @@ class Assistant:
             rrf_k=self.settings.rrf_k,
         )
         self.answerer = build_answerer(self.settings, self.embedder)
-        self._retrieval = build_retrieval_chain(self.retriever)
+        self._retrieval = build_retrieval_chain(self.retriever, self.answerer)
         self._chain = build_answer_chain(self.retriever, self.answerer)
 
     # questions

