@@ -7,7 +7,9 @@ dropped, and each answer sentence is matched against the sentences of the
 sources it cites by embedding similarity plus the share of its new content
 words (those not already in the question, which any answer echoes) that the
 source sentence holds: an invented reason for a "why" question shares the
-question's words with the article but not its own. A number in the sentence
+question's words with the article but not its own. The question's words the
+sentence repeats must occur in or beside the source sentence, so true names in
+a false relation ("the UN envoy is Lavrov") find no support. A number in the sentence
 (a year, a count) must appear in the source sentence too, or it supports
 nothing; when all of them do, that agreement counts in its favour. The best
 match at or above the threshold becomes the sentence's citation (quote and
@@ -33,6 +35,9 @@ from rag.sentences import split_sentences
 from rag.terms import content_terms
 
 DENSE_WEIGHT = 0.5
+# How much the question's own words must be near the evidence: "the UN envoy is Lavrov" echoes
+# "UN envoy" from the question, and a sentence about Lavrov that never mentions an envoy is no support.
+ECHO_WEIGHT = 0.7
 # Added when every number of the sentence is in the source sentence: the most specific words agree.
 NUMBER_BONUS = 0.1
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
@@ -117,35 +122,52 @@ class Verifier:
         self, sentence: str, sources: list[PromptSource], question: str = ""
     ) -> tuple[RetrievedChunk, Span, float] | None:
         """The source sentence that best supports `sentence`, if it clears the threshold."""
-        candidates = [
-            (chunk, span)
-            for source in sources
-            for chunk in source.chunks
-            for span in split_sentences(chunk.text, offset=chunk.start)
-            if not looks_like_instruction(span.text)
-        ]
+        candidates: list[tuple[RetrievedChunk, Span, str]] = []
+        for source in sources:
+            for chunk in source.chunks:
+                spans = split_sentences(chunk.text, offset=chunk.start)
+                for i, span in enumerate(spans):
+                    if not looks_like_instruction(span.text):
+                        around = " ".join(s.text for s in spans[max(0, i - 1) : i + 2])
+                        candidates.append((chunk, span, around))
         if not candidates:
             return None
-        scores = self.scores(sentence, [span.text for _, span in candidates], question)
+        scores = self.scores(
+            sentence,
+            [span.text for _, span, _ in candidates],
+            question,
+            [around for *_, around in candidates],
+        )
         best = int(np.argmax(scores))
         if scores[best] < self.threshold:
             return None
-        chunk, span = candidates[best]
+        chunk, span, _ = candidates[best]
         return chunk, span, float(scores[best])
 
-    def scores(self, sentence: str, evidence: list[str], question: str = "") -> np.ndarray:
-        """Support of `sentence` by each evidence sentence, in [0, 1]-ish."""
+    def scores(
+        self, sentence: str, evidence: list[str], question: str = "", context: list[str] | None = None
+    ) -> np.ndarray:
+        """Support of `sentence` by each evidence sentence (`context`: it with its neighbours)."""
         vectors = self.embedder.embed([sentence, *evidence])
         dense = vectors[1:] @ vectors[0]
         terms = set(_terms(sentence))
-        wanted = terms - set(_terms(question)) or terms
+        asked = set(_terms(question))
+        new, echoed = terms - asked or terms, terms & asked
         lexical = np.array(
-            [len(wanted & set(_terms(text))) / len(wanted) if wanted else 0.0 for text in evidence]
+            [
+                _share(new, _terms(text)) * (1 - ECHO_WEIGHT + ECHO_WEIGHT * _share(echoed, _terms(around)))
+                for text, around in zip(evidence, context or evidence, strict=True)
+            ]
         )
         numbers = _numbers_in(sentence)
         agree = np.array([numbers <= _numbers_in(text) for text in evidence], dtype=bool)
         score = DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lexical + (NUMBER_BONUS if numbers else 0.0)
         return np.where(agree, score, 0.0)
+
+
+def _share(wanted: set[str], found: list[str]) -> float:
+    """Fraction of `wanted` among `found`; nothing wanted counts as all found."""
+    return len(wanted & set(found)) / len(wanted) if wanted else 1.0
 
 
 def _terms(text: str) -> list[str]:
