@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from rag.cli import friendly_errors, load_settings
+from rag.cli import ANSWERERS, friendly_errors, load_settings
 
 if TYPE_CHECKING:
     from rag.settings import Settings
@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 @click.option("-k", "top_k", type=click.IntRange(1, 50), help="Chunks to retrieve [RAG_TOP_K; 5].")
 @click.option("--out", type=click.Path(path_type=Path), help="Run folder [RAG_EVAL_RUNS_DIR/<timestamp>].")
 @click.option("--limit", type=click.IntRange(1), help="Only the first N questions.")
+@click.option(
+    "--answerer", type=click.Choice(ANSWERERS), help="Answerer to score [RAG_ANSWERER; extractive]."
+)
 @click.option(
     "--compare",
     nargs=2,
@@ -35,6 +38,7 @@ def command(
     top_k: int | None,
     out: Path | None,
     limit: int | None,
+    answerer: str | None,
     compare: tuple[Path, Path] | None,
 ) -> None:
     """Score the assistant on DATASET and write results, summary and an HTML report.
@@ -47,6 +51,7 @@ def command(
     Examples:
       rag eval evals/datasets/seed.jsonl
       rag eval evals/datasets/seed.jsonl -k 8 --out evals/runs/k8
+      rag eval evals/datasets/seed.jsonl --answerer llamacpp --out evals/runs/smollm2
       rag eval --compare evals/runs/A evals/runs/B
     """
     from evals.compare import compare_runs, format_comparison
@@ -56,7 +61,7 @@ def command(
         return
     if dataset is None:
         raise click.UsageError("give a DATASET to run, or --compare RUN_A RUN_B")
-    _run(load_settings(ctx, top_k=top_k), dataset, out, limit)
+    _run(load_settings(ctx, top_k=top_k, answerer=answerer), dataset, out, limit)
 
 
 def _run(settings: Settings, dataset: Path, out: Path | None, limit: int | None) -> None:

@@ -81,6 +81,8 @@ def _result(
         ],
         "metrics": scores,
         "timings": answer.timings,
+        "generation": answer.generation.model_dump() if answer.generation else None,
+        "fell_back": answer.fell_back,
     }
 
 
@@ -127,8 +129,31 @@ def _summary(
         },
         "settings": assistant.settings.public(),
         "models": {"embedding": assistant.embedder.name, "answerer": assistant.answerer.name},
+        "generation": generation_summary(answers),
         "corpus_fingerprint": content_hash(*sorted(record.content_hash for record in assistant.articles())),
         "git_revision": _git_revision(),
+    }
+
+
+def generation_summary(answers: Sequence[Answer]) -> dict[str, Any] | None:
+    """How a language model's answers fared under verification, and how fast it wrote them."""
+    made = [answer.generation for answer in answers if answer.generation]
+    if not made:
+        return None
+    sentences = sum(g.supported + g.unsupported for g in made)
+    first = [g.first_token_ms for g in made if g.first_token_ms is not None]
+    speed = [g.tokens_per_s for g in made if g.tokens_per_s is not None]
+    return {
+        "model": made[0].model,
+        "answers_generated": len(made),
+        "answered_without_model": len(answers) - len(made),
+        "sentences": sentences,
+        "supported_share": sum(g.supported for g in made) / sentences if sentences else None,
+        "fallbacks": sum(answer.fell_back for answer in answers),
+        "fallback_share": sum(answer.fell_back for answer in answers) / len(made),
+        "dropped_markers": sum(g.dropped_markers for g in made),
+        "first_token_ms": metrics.percentiles(first) if first else None,
+        "tokens_per_s_median": float(np.median(speed)) if speed else None,
     }
 
 

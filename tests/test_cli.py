@@ -52,6 +52,21 @@ def test_help_does_not_import_the_heavy_libraries() -> None:
     assert out.stdout.strip().endswith("[]")
 
 
+def test_asking_with_the_default_backend_never_loads_torch(home: Path) -> None:
+    """The ONNX backend keeps torch and sentence-transformers (seconds of import) off the question path."""
+    probe = (
+        "import sys; from rag.cli import main\n"
+        f"sys.argv = ['rag', '--home', {str(home)!r}, 'ask', 'why did Putin move talks from Astana?']\n"
+        "try: main()\n"
+        "except SystemExit: pass\n"
+        "print(sorted(m for m in ('torch', 'sentence_transformers') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+
+    assert "Kazakhstan" in out.stdout
+    assert out.stdout.strip().endswith("[]")
+
+
 def test_reingesting_an_unchanged_corpus_embeds_nothing(home: Path) -> None:
     result = run(home, "ingest", "-q")
 
