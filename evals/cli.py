@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from rag.cli import ANSWERERS, friendly_errors, load_settings
+from rag.cli import answerer_option, friendly_errors, load_settings
 
 if TYPE_CHECKING:
     from rag.settings import Settings
@@ -20,9 +20,7 @@ if TYPE_CHECKING:
 @click.option("-k", "top_k", type=click.IntRange(1, 50), help="Chunks to retrieve [RAG_TOP_K; 5].")
 @click.option("--out", type=click.Path(path_type=Path), help="Run folder [RAG_EVAL_RUNS_DIR/<timestamp>].")
 @click.option("--limit", type=click.IntRange(1), help="Only the first N questions.")
-@click.option(
-    "--answerer", type=click.Choice(ANSWERERS), help="Answerer to score [RAG_ANSWERER; extractive]."
-)
+@answerer_option
 @click.option(
     "--compare",
     nargs=2,

@@ -77,6 +77,14 @@ def cli(ctx: click.Context, home: Path | None, chroma_url: str | None) -> None:
     ctx.obj = {"home": home, "chroma_url": chroma_url}
 
 
+answerer_option = click.option(
+    "--answerer",
+    type=click.Choice(ANSWERERS),
+    help="extractive quotes sentences; the others have a language model write the answer, "
+    "then check every sentence against the sources [RAG_ANSWERER; extractive].",
+)
+
+
 def load_settings(ctx: click.Context, **overrides: object) -> Settings:
     """Settings from env/toml, with the group's and the command's flags applied."""
     from rag.settings import Settings
@@ -161,12 +169,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, quiet: bool
 @click.option("--source", help="Only articles from this source.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or after.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or before.")
-@click.option(
-    "--answerer",
-    type=click.Choice(ANSWERERS),
-    help="extractive quotes sentences; the others have a language model write the answer, "
-    "then check every sentence against the sources [RAG_ANSWERER; extractive].",
-)
+@answerer_option
 @click.option("--json", "as_json", is_flag=True, help="Print the whole Answer object as JSON.")
 @click.pass_context
 @friendly_errors

@@ -22,7 +22,7 @@ from slack_bolt.adapter.fastapi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from rag.cli import friendly_errors, load_settings
+from rag.cli import answerer_option, friendly_errors, load_settings
 
 if TYPE_CHECKING:
     from rag.assistant import Assistant
@@ -162,9 +162,10 @@ def create_server(app: App, assistant: Assistant) -> FastAPI:
 @click.option("--port", type=int, help="HTTP port for Slack's Events API [RAG_SLACK_PORT; 3000].")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (behind a proxy).")
 @click.option("--socket", "socket_mode", is_flag=True, help="Socket Mode, not HTTP (needs SLACK_APP_TOKEN).")
+@answerer_option
 @click.pass_context
 @friendly_errors
-def command(ctx: click.Context, port: int | None, host: str, socket_mode: bool) -> None:
+def command(ctx: click.Context, port: int | None, host: str, socket_mode: bool, answerer: str | None) -> None:
     """Run the Slack bot: answers mentions and DMs in threads, with cited sources.
 
     \b
@@ -175,7 +176,7 @@ def command(ctx: click.Context, port: int | None, host: str, socket_mode: bool) 
     """
     from rag.assistant import Assistant
 
-    settings = load_settings(ctx, slack_port=port)
+    settings = load_settings(ctx, slack_port=port, answerer=answerer)
     try:
         _, _, app_token = tokens(settings, socket_mode)
     except SlackSetupError as error:

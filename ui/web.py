@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 import gradio as gr
 
-from rag.cli import friendly_errors, load_settings
+from rag.cli import answerer_option, friendly_errors, load_settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -238,9 +238,10 @@ def create_server(assistant: Assistant) -> FastAPI:
 @click.command()
 @click.option("--host", help="Interface to bind [RAG_WEB_HOST; 127.0.0.1]. 0.0.0.0 exposes the chat.")
 @click.option("--port", type=int, help="Port [RAG_WEB_PORT; 7860].")
+@answerer_option
 @click.pass_context
 @friendly_errors
-def command(ctx: click.Context, host: str | None, port: int | None) -> None:
+def command(ctx: click.Context, host: str | None, port: int | None, answerer: str | None) -> None:
     """Serve the browser chat, with a Corpus tab for uploads and removals.
 
     \b
@@ -254,7 +255,7 @@ def command(ctx: click.Context, host: str | None, port: int | None) -> None:
 
     from rag.assistant import Assistant
 
-    settings = load_settings(ctx, web_host=host, web_port=port)
+    settings = load_settings(ctx, web_host=host, web_port=port, answerer=answerer)
     server = create_server(Assistant(settings))
     click.echo(f"Chat on http://{settings.web_host}:{settings.web_port}  (Ctrl+C stops)")
     uvicorn.run(server, host=settings.web_host, port=settings.web_port, log_level="warning")
