@@ -85,6 +85,13 @@ def test_when_nothing_is_supported_the_quoted_answer_is_given_instead(llm_assist
     assert answer.generation.text == INVENTED_REASON and answer.generation.supported == 0
 
 
+def test_a_model_server_that_fails_mid_question_still_gets_the_reader_an_answer(llm_assistant, fake):
+    fake.fail_status = 503
+    answer = llm_assistant.ask(WHY)
+    assert answer.fell_back and "The model failed" in answer.notes[-1]
+    assert "political independence from Moscow" in answer.text
+
+
 def test_a_marker_naming_no_source_is_dropped(llm_assistant, fake):
     replying(fake, "The Kurds refused to participate in the summit [4].")
     answer = llm_assistant.ask("Did the Kurds take part in the Sochi summit?")

@@ -28,6 +28,8 @@ class FakeOpenAI:
     reply: Callable[[Messages], str] = lambda messages: "The sources do not answer this question."
     requests: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
+    # When set, chat completions answer with this HTTP status and an OpenAI-style error body.
+    fail_status: int | None = None
 
     def start(self) -> FakeOpenAI:
         fake = self
@@ -47,6 +49,9 @@ class FakeOpenAI:
                     self._json(404, {"error": {"message": "not found"}})
                     return
                 fake.requests.append(request)
+                if fake.fail_status:
+                    self._json(fake.fail_status, {"error": {"message": "overloaded", "type": "server_error"}})
+                    return
                 text = fake.reply(request.get("messages", []))
                 if request.get("stream"):
                     self._stream(text)

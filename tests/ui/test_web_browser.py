@@ -65,9 +65,13 @@ def upload(page, path: Path) -> str:
 
 
 def test_the_seed_question_streams_an_answer_with_a_footnote_and_its_highlighted_sentence(page) -> None:
+    started = time.perf_counter()
     ask(page, "why did Putin move talks from Astana?")
 
     page.locator("#chat").get_by_text("Putin decided to move the negotiations to Sochi").wait_for()
+    first_text = time.perf_counter() - started
+    page.locator("#sources #source-1 mark").wait_for()
+    complete = time.perf_counter() - started
     footnote = page.locator('#chat a[href="#source-1"]')
     assert footnote.is_visible()
     assert footnote.inner_text() == "[1]"
@@ -75,6 +79,9 @@ def test_the_seed_question_streams_an_answer_with_a_footnote_and_its_highlighted
     assert highlighted.is_visible()
     assert highlighted.inner_text().startswith("Convinced that Kazakhstan was trying to prove")
     shoot(page, "chat-seed-question.png")
+    timings = {"first_text_seconds": round(first_text, 3), "answer_with_sources_seconds": round(complete, 3)}
+    (ARTIFACTS / "browser_timings.json").write_text(json.dumps(timings))
+    print(f"\nBrowser seed question: first text {first_text:.2f} s, answer with sources {complete:.2f} s")
 
 
 def test_thumbs_up_is_stored_with_the_question_and_its_citations(page, web_app: WebApp) -> None:

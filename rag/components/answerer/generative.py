@@ -63,14 +63,23 @@ class GenerativeAnswerer:
         started = time.perf_counter()
         first: float | None = None
         pieces: list[str] = []
-        for chunk in self.chat.stream(messages):
-            text = chunk.text
-            if not text:
-                continue
-            if first is None:
-                first = time.perf_counter() - started
-            pieces.append(text)
-            yield text
+        try:
+            for chunk in self.chat.stream(messages):
+                text = chunk.text
+                if not text:
+                    continue
+                if first is None:
+                    first = time.perf_counter() - started
+                pieces.append(text)
+                yield text
+        except Exception as error:  # a model server can fail in many ways; the reader still gets quotes
+            note = (
+                f"The model failed ({type(error).__name__}), so the best-matching quotes are shown instead."
+            )
+            yield quoted.model_copy(
+                update={"answerer": self.name, "fell_back": True, "notes": [*quoted.notes, note]}
+            )
+            return
         elapsed = time.perf_counter() - started
         raw = "".join(pieces)
         verified = self.verifier.verify(raw, sources, asked or question)
