@@ -128,6 +128,7 @@ def test_a_follow_up_is_rewritten_by_the_model_before_retrieval(llm_assistant, f
     ]
     answer = llm_assistant.ask("and who boycotted it?", history)
     assert answer.standalone_question == "Who boycotted the Sochi congress?"
+    assert fake.requests[-1]["messages"][1]["content"].endswith("Question: Who boycotted the Sochi congress?")
     assert answer.claims[0].supported
 
 

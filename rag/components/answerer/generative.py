@@ -59,7 +59,7 @@ class GenerativeAnswerer:
             yield quoted.model_copy(update={"answerer": self.name})
             return
         sources = prompt_sources(found.chunks)
-        messages = answer_messages(asked or question, sources, self.max_sentences)
+        messages = answer_messages(question, sources, self.max_sentences)
         started = time.perf_counter()
         first: float | None = None
         pieces: list[str] = []
@@ -82,7 +82,7 @@ class GenerativeAnswerer:
             return
         elapsed = time.perf_counter() - started
         raw = "".join(pieces)
-        verified = self.verifier.verify(raw, sources, asked or question)
+        verified = self.verifier.verify(raw, sources, question)
         generation = Generation(
             model=self.model,
             text=raw,
