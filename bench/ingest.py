@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import ROOT, peak_rss_mb, print_table, write_corpus, write_json
+from bench.common import ROOT, peak_rss_mb, print_table, seed_sentences, write_corpus, write_json
 
 SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
 
@@ -34,7 +34,9 @@ def worker(backend: str, corpus: Path, home: Path) -> dict[str, float]:
 
     assistant = Assistant(Settings(home=home, embedding_backend=backend))
     model = assistant.embedder.inner
-    model.embed(["warm the model up so loading is not timed"])
+    # Warm up on full-size batches, so neither side pays for loading or for onnxruntime growing its arena.
+    sentences = seed_sentences()
+    model.embed([" ".join(sentences[(i + j) % len(sentences)] for j in range(8)) for i in range(64)])
     started = time.perf_counter()
     report = assistant.ingest([corpus])
     pipeline = time.perf_counter() - started

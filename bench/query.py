@@ -1,17 +1,18 @@
-"""Query latency at 1k, 10k and 100k chunks: this project next to a tutorial LangChain baseline.
+"""Query latency and memory at 1k, 10k and 100k chunks: this project next to a tutorial LangChain baseline.
 
-Each size runs in its own process. Synthetic chunks (see `bench.common`) are
-written straight into both stores: a pool of them is embedded for real, the
-rest get a pool vector plus noise (embedding 100k chunks would take an hour
-here, and query time does not depend on how the stored vectors were made).
+For each size, one process builds both stores from the same synthetic chunks
+(see `bench.common`): a pool of them is embedded for real, the rest get a pool
+vector plus noise (embedding 100k chunks would take an hour here, and query
+time does not depend on how the stored vectors were made). Then each side is
+opened fresh in its own process, warmed up, timed on the seed questions, and
+its resident memory read, so neither pays for the other or for the build.
 
 - ours: `Assistant` (ONNX query embedding, Chroma + BM25 fused, extractive answer);
 - baseline: `langchain_chroma.Chroma.from_documents` + a sentence-transformers
   `Embeddings` wrapper + `as_retriever()`, same model and chunks, dense only.
 
-Both are warmed up, then timed on the seed questions. Targets at 10k chunks:
-retrieval p50 < 30 ms, `ask` p50 < 60 ms and p95 < 150 ms, retrieval no
-slower than the baseline's.
+Targets at 10k chunks: retrieval p50 < 30 ms, `ask` p50 < 60 ms and p95 <
+150 ms, retrieval no slower than the baseline's.
 
     .venv/bin/python -m bench.query [--sizes 1000 10000 100000] [--pool 600]
 """
@@ -62,9 +63,8 @@ def vectors_for(chunks: list[tuple[str, str]], pool: int, embed) -> np.ndarray:
     """Real embeddings for the first `pool` chunks; pool vectors plus noise for the rest."""
     real = embed([f"{title}\n{text}" for title, text in chunks[:pool]])
     rng = np.random.default_rng(3)
-    rest = real[np.arange(len(chunks) - pool) % pool] + rng.normal(
-        0, 0.02, (len(chunks) - pool, real.shape[1])
-    )
+    noise = rng.normal(0, 0.02, (len(chunks) - pool, real.shape[1]))
+    rest = real[np.arange(len(chunks) - pool) % pool] + noise
     vectors = np.vstack([real, rest]).astype(np.float32)
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
@@ -80,13 +80,31 @@ def timed(function, items) -> list[float]:
     return seconds
 
 
-def worker(size: int, pool: int, home: Path) -> dict[str, float]:
+def tutorial_embeddings(known: dict[str, np.ndarray] | None = None):
+    """What tutorials wrap: sentence-transformers on torch (documents precomputed at build, see above)."""
+    from langchain_core.embeddings import Embeddings
+    from sentence_transformers import SentenceTransformer
+
+    from rag.components.embedding import default_model_path
+
+    class TutorialEmbeddings(Embeddings):
+        def __init__(self) -> None:
+            self.model = SentenceTransformer(str(default_model_path()), device="cpu")
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return [known[text].tolist() for text in texts]
+
+        def embed_query(self, text: str) -> list[float]:
+            return self.model.encode(text, normalize_embeddings=True).tolist()
+
+    return TutorialEmbeddings()
+
+
+def build(size: int, pool: int, home: Path) -> dict[str, float]:
     from langchain_chroma import Chroma
     from langchain_core.documents import Document
-    from langchain_core.embeddings import Embeddings
 
     from rag.assistant import Assistant
-    from rag.components.embedding import default_model_path
     from rag.components.vector_store import StoredChunk
     from rag.settings import Settings
 
@@ -113,32 +131,12 @@ def worker(size: int, pool: int, home: Path) -> dict[str, float]:
     ]
     assistant.store.upsert(records, vectors)
     assistant.store.mark_ingest()
-    asked = questions()
-    retrieval = timed(assistant.retriever.search, asked)
-    answers = timed(assistant.ask, asked)
-    ours_rss = rss_mb()
-
-    from sentence_transformers import SentenceTransformer
-
-    class TutorialEmbeddings(Embeddings):
-        """What tutorials wrap: sentence-transformers on torch (documents precomputed, see above)."""
-
-        def __init__(self) -> None:
-            self.model = SentenceTransformer(str(default_model_path()), device="cpu")
-            self.known = {
-                f"{title}\n{text}": vector for (title, text), vector in zip(chunks, vectors, strict=True)
-            }
-
-        def embed_documents(self, texts: list[str]) -> list[list[float]]:
-            return [self.known[text].tolist() for text in texts]
-
-        def embed_query(self, text: str) -> list[float]:
-            return self.model.encode(text, normalize_embeddings=True).tolist()
-
+    texts = [f"{title}\n{text}" for title, text in chunks]
+    embeddings = tutorial_embeddings(dict(zip(texts, vectors, strict=True)))
     documents = [
-        Document(page_content=f"{title}\n{text}", metadata={"title": title}) for title, text in chunks
+        Document(page_content=text, metadata={"title": title})
+        for text, (title, _) in zip(texts, chunks, strict=True)
     ]
-    embeddings = TutorialEmbeddings()
     store = None
     for start in range(0, len(documents), 5000):  # from_documents refuses more than Chroma's batch limit
         batch = documents[start : start + 5000]
@@ -146,47 +144,70 @@ def worker(size: int, pool: int, home: Path) -> dict[str, float]:
             store = Chroma.from_documents(batch, embeddings, persist_directory=str(home / "baseline"))
         else:
             store.add_documents(batch)
-    retriever = store.as_retriever(search_kwargs={"k": 5})
-    baseline = timed(retriever.invoke, asked)
+    return {"chunks": size}
+
+
+def query_ours(home: Path) -> dict[str, float]:
+    from rag.assistant import Assistant
+    from rag.settings import Settings
+
+    assistant = Assistant(Settings(home=home / "ours"))
+    asked = questions()
+    retrieval = timed(assistant.retriever.search, asked)
+    answers = timed(assistant.ask, asked)
     return {
-        "chunks": size,
         "ours_retrieval_p50": percentile_ms(retrieval, 50),
         "ours_retrieval_p95": percentile_ms(retrieval, 95),
         "ours_ask_p50": percentile_ms(answers, 50),
         "ours_ask_p95": percentile_ms(answers, 95),
+        "ours_rss_mb": rss_mb(),
+    }
+
+
+def query_baseline(home: Path) -> dict[str, float]:
+    from langchain_chroma import Chroma
+
+    store = Chroma(persist_directory=str(home / "baseline"), embedding_function=tutorial_embeddings())
+    retriever = store.as_retriever(search_kwargs={"k": 5})
+    baseline = timed(retriever.invoke, questions())
+    return {
         "baseline_retrieval_p50": percentile_ms(baseline, 50),
         "baseline_retrieval_p95": percentile_ms(baseline, 95),
-        "ours_rss_mb": ours_rss,
-        "total_rss_mb": rss_mb(),
+        "baseline_rss_mb": rss_mb(),
     }
+
+
+def step(*arguments: str) -> dict[str, float]:
+    """Run one phase in a fresh process; its last line of output is the JSON result."""
+    command = [sys.executable, "-m", "bench.query", "--worker", *arguments]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", type=int, default=[1000, 10_000, 100_000])
     parser.add_argument("--pool", type=int, default=600, help="chunks embedded for real per size")
-    parser.add_argument("--worker", nargs=3, metavar=("SIZE", "POOL", "HOME"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.worker:
-        size, pool, home = options.worker
-        print(json.dumps(worker(int(size), int(pool), Path(home))))
+        phase, *rest = options.worker
+        if phase == "build":
+            result = build(int(rest[0]), int(rest[1]), Path(rest[2]))
+        else:
+            result = (query_ours if phase == "ours" else query_baseline)(Path(rest[0]))
+        print(json.dumps(result))
         return
 
     scratch = Path(tempfile.mkdtemp(prefix="rag-bench-query-"))
     results = []
     for size in options.sizes:
-        print(f"building and querying {size:,} chunks…", flush=True)
-        command = [
-            sys.executable,
-            "-m",
-            "bench.query",
-            "--worker",
-            str(size),
-            str(options.pool),
-            str(scratch / str(size)),
-        ]
-        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        results.append(json.loads(output.strip().splitlines()[-1]))
+        home = str(scratch / str(size))
+        print(f"building {size:,} chunks, then querying each side…", flush=True)
+        result = step("build", str(size), str(options.pool), home)
+        result |= step("ours", home)
+        result |= step("baseline", home)
+        results.append(result)
     print_table(
         f"Query latency in ms, {len(questions())} seed questions after {len(WARM_UP)} warm-up, 2 cores",
         [
@@ -199,6 +220,7 @@ def main() -> None:
             "ours ask p50",
             "ours ask p95",
             "ours RSS MB",
+            "baseline RSS MB",
         ],
         [
             [
@@ -211,6 +233,7 @@ def main() -> None:
                 r["ours_ask_p50"],
                 r["ours_ask_p95"],
                 r["ours_rss_mb"],
+                r["baseline_rss_mb"],
             ]
             for r in results
         ],
@@ -231,13 +254,17 @@ def plot(results: list[dict[str, float]], path: Path) -> None:
         ("ours_retrieval_p50", "ours: hybrid retrieval p50"),
         ("ours_ask_p50", "ours: full ask p50"),
         ("ours_ask_p95", "ours: full ask p95"),
-        ("baseline_retrieval_p50", "baseline: retrieval p50"),
+        ("baseline_retrieval_p50", "baseline: dense retrieval p50"),
     ]:
         latency.plot(sizes, [r[key] for r in results], marker="o", label=label)
-    latency.set(xscale="log", xlabel="chunks", ylabel="ms", title="Latency")
+    latency.set(xscale="log", xlabel="chunks", ylabel="ms", title="Latency (2 cores)")
     latency.legend(fontsize=8)
-    memory.plot(sizes, [r["ours_rss_mb"] for r in results], marker="o", color="tab:purple")
-    memory.set(xscale="log", xlabel="chunks", ylabel="MB resident", title="Memory (ours, whole process)")
+    memory.plot(sizes, [r["ours_rss_mb"] for r in results], marker="o", label="ours (Assistant process)")
+    memory.plot(
+        sizes, [r["baseline_rss_mb"] for r in results], marker="o", label="baseline (retriever process)"
+    )
+    memory.set(xscale="log", xlabel="chunks", ylabel="MB resident", title="Memory after the queries")
+    memory.legend(fontsize=8)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)

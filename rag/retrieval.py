@@ -85,15 +85,19 @@ class HybridRetriever(BaseRetriever):
         dense = self.store.query(vector, fetch, where=filters.where())
         lexical = self.lexical.search(query, fetch, keep=filters.keep if filters else None)
         fused: dict[str, float] = {}
-        chunks: dict[str, StoredChunk] = {}
-        for ranking in (dense, [hit.chunk for hit in lexical]):
-            for rank, chunk in enumerate(ranking):
-                fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-                chunks.setdefault(chunk.id, chunk)
-        similarity = {hit.id: hit.similarity for hit in dense}
+        for ranking in ([hit.id for hit in dense], [hit.id for hit in lexical]):
+            for rank, id_ in enumerate(ranking):
+                fused[id_] = fused.get(id_, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        chunks: dict[str, StoredChunk] = {hit.id: hit for hit in dense}
         best = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
+        missing = [id_ for id_ in best if id_ not in chunks]
+        if missing:
+            # Only BM25 found these; a chunk deleted since the index was built is simply not returned.
+            chunks.update((chunk.id, chunk) for chunk in self.store.get(missing))
+        similarity = {hit.id: hit.similarity for hit in dense}
         return SearchResult(
-            [_retrieved(chunks[id_], fused[id_], similarity.get(id_)) for id_ in best], vector
+            [_retrieved(chunks[id_], fused[id_], similarity.get(id_)) for id_ in best if id_ in chunks],
+            vector,
         )
 
     def _get_relevant_documents(

@@ -190,3 +190,14 @@ def test_the_cli_reports_a_bad_backend_in_one_line(seed_assistant):
 
 def test_the_cli_offers_exactly_the_answerers_settings_accept():
     assert list(AnswererName.__args__) == ANSWERERS
+
+
+def test_the_api_key_never_shows_in_errors_reports_or_feedback(seed_assistant):
+    key = "sk-test-0000-do-not-log"
+    settings = seed_assistant.settings.with_overrides(
+        answerer="openai", llm_api_key=key, llm_base_url=f"http://127.0.0.1:{free_port()}/v1"
+    )
+    with pytest.raises(LLMConfigError) as refused:
+        Assistant(settings)
+    assert key not in str(refused.value)
+    assert key not in str(settings.public()) and "llm_api_key" not in settings.public()
