@@ -55,7 +55,8 @@ class LexicalIndex:
         if not tokens.vocab:
             return []
         wanted = len(ids) if keep else min(k, len(ids))
-        indices, scores = bm25.retrieve(tokens, k=wanted, show_progress=False, n_threads=1)
+        # n_threads=0: a plain loop; any other value starts a thread pool for every query.
+        indices, scores = bm25.retrieve(tokens, k=wanted, show_progress=False, n_threads=0)
         hits = [
             LexicalHit(ids[index], float(score))
             for index, score in zip(indices[0], scores[0], strict=True)

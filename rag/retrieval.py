@@ -82,19 +82,16 @@ class HybridRetriever(BaseRetriever):
         filters = filters if filters is not None else self.filters
         vector = self.embedder.embed_query(query)
         fetch = max(self.fetch_k, k)
-        dense = self.store.query(vector, fetch, where=filters.where())
+        dense = self.store.nearest(vector, fetch, where=filters.where())
         lexical = self.lexical.search(query, fetch, keep=filters.keep if filters else None)
         fused: dict[str, float] = {}
-        for ranking in ([hit.id for hit in dense], [hit.id for hit in lexical]):
+        for ranking in ([id_ for id_, _ in dense], [hit.id for hit in lexical]):
             for rank, id_ in enumerate(ranking):
                 fused[id_] = fused.get(id_, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-        chunks: dict[str, StoredChunk] = {hit.id: hit for hit in dense}
         best = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
-        missing = [id_ for id_ in best if id_ not in chunks]
-        if missing:
-            # Only BM25 found these; a chunk deleted since the index was built is simply not returned.
-            chunks.update((chunk.id, chunk) for chunk in self.store.get(missing))
-        similarity = {hit.id: hit.similarity for hit in dense}
+        # One read for the winners' text; a chunk deleted since BM25 was built is simply not returned.
+        chunks = {chunk.id: chunk for chunk in self.store.get(best)} if best else {}
+        similarity = dict(dense)
         return SearchResult(
             [_retrieved(chunks[id_], fused[id_], similarity.get(id_)) for id_ in best if id_ in chunks],
             vector,

@@ -44,7 +44,7 @@ def test_the_seed_question_retrieves_the_astana_passage_first(seed_assistant):
 
 def test_bm25_finds_a_rare_name_that_dense_search_ranks_low(seed_assistant):
     retriever = seed_assistant.retriever
-    dense_ids = [hit.id for hit in retriever.store.query(retriever.embedder.embed_query("Abdrakhmanov"), 3)]
+    dense_ids = [id_ for id_, _ in retriever.store.nearest(retriever.embedder.embed_query("Abdrakhmanov"), 3)]
     lexical = retriever.lexical.search("Abdrakhmanov", 3)
     texts = {chunk.id: chunk.text for chunk in retriever.store.get([hit.id for hit in lexical])}
     assert len(lexical) >= 1 and all("Abdrakhmanov" in texts[hit.id] for hit in lexical)

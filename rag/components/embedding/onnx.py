@@ -14,7 +14,7 @@ import json
 import os
 import threading
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,8 +58,9 @@ class OnnxEmbedder:
     def dimension(self) -> int:
         return int(self.session.get_outputs()[0].shape[-1])
 
-    @property
+    @cached_property
     def session(self) -> onnxruntime.InferenceSession:
+        """Exported and loaded on first use; then no file is looked at again per call."""
         return load_session(exported_model(self.path, self.cache_dir, quantized=self.quantized))
 
     @property

@@ -118,25 +118,20 @@ class ChromaStore:
         value = (self.collection.metadata or {}).get("last_ingest")
         return float(value) if value is not None else None
 
-    def query(self, embedding: np.ndarray, n: int, where: Where | None = None) -> list[StoredChunk]:
-        """The `n` nearest chunks, with cosine similarity."""
+    def nearest(self, embedding: np.ndarray, n: int, where: Where | None = None) -> list[tuple[str, float]]:
+        """Ids of the `n` nearest chunks with their cosine similarity, best first.
+
+        Text and metadata are left out: fetching them for 30 candidates costs
+        more than the search itself, and only the few that win fusion need them.
+        """
         if n <= 0:
             return []
         result = self.collection.query(
-            query_embeddings=[embedding],
-            n_results=n,
-            where=where or None,
-            include=["documents", "metadatas", "distances"],
+            query_embeddings=[embedding], n_results=n, where=where or None, include=["distances"]
         )
         return [
-            StoredChunk(id=id_, text=text, metadata=dict(meta), similarity=1.0 - float(distance))
-            for id_, text, meta, distance in zip(
-                result["ids"][0],
-                result["documents"][0],
-                result["metadatas"][0],
-                result["distances"][0],
-                strict=True,
-            )
+            (id_, 1.0 - float(distance))
+            for id_, distance in zip(result["ids"][0], result["distances"][0], strict=True)
         ]
 
     def get(self, ids: Sequence[str] | None = None, where: Where | None = None) -> list[StoredChunk]:
