@@ -11,6 +11,7 @@ MatMuls, per channel) is ~1.8x faster at cosine ~0.994 (`python -m bench.embeddi
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+logger = logging.getLogger(__name__)
 
 
 class OnnxEmbedder:
@@ -147,6 +149,8 @@ def exported_model(model_path: Path, cache_dir: Path, *, quantized: bool) -> Pat
     with FileLock(folder / "export.lock"):
         fp32 = folder / "model.onnx"
         if not fp32.exists():
+            # Shown once per machine: the first ingest pauses here for several seconds.
+            logger.warning("exporting the embedding model to ONNX, once per machine: %s", folder)
             _export(model_path, fp32)
         if quantized and not target.exists():
             _quantize(fp32, target)
