@@ -117,7 +117,8 @@ def test_an_uploaded_article_can_be_asked_about_at_once(page, tmp_path: Path) ->
     ask(page, "Why is Lake Balkhash shrinking?")
 
     page.locator("#chat").get_by_text("diverted for irrigation upstream").wait_for()
-    assert "Lake Balkhash is shrinking" in page.locator("#sources").inner_text()
+    # The sources panel is a separate output; it may update a moment after the chat text.
+    page.locator("#sources").get_by_text("Lake Balkhash is shrinking").first.wait_for()
     shoot(page, "chat-uploaded-article.png")
 
 
@@ -133,6 +134,7 @@ def test_markup_inside_an_article_is_shown_as_text_and_never_runs(page, tmp_path
 
     page.locator("#chat").get_by_text("closed for repairs").first.wait_for()
     sources = page.locator("#sources")
+    sources.get_by_text("Hostile markup report").first.wait_for()
     assert "<script>window.__pwned = 1</script>" in sources.inner_text()
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#sources script, #sources img, #chat img[src='x']").count() == 0
