@@ -29,7 +29,6 @@ class StoredChunk:
     id: str
     text: str
     metadata: dict[str, Any]
-    similarity: float | None = None
 
 
 @dataclass(frozen=True)
