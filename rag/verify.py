@@ -135,8 +135,8 @@ class Verifier:
         scores = self.scores(
             sentence,
             [span.text for _, span, _ in candidates],
-            question,
             [around for *_, around in candidates],
+            question,
         )
         best = int(np.argmax(scores))
         if scores[best] < self.threshold:
@@ -144,9 +144,7 @@ class Verifier:
         chunk, span, _ = candidates[best]
         return chunk, span, float(scores[best])
 
-    def scores(
-        self, sentence: str, evidence: list[str], question: str = "", context: list[str] | None = None
-    ) -> np.ndarray:
+    def scores(self, sentence: str, evidence: list[str], context: list[str], question: str) -> np.ndarray:
         """Support of `sentence` by each evidence sentence (`context`: it with its neighbours)."""
         vectors = self.embedder.embed([sentence, *evidence])
         dense = vectors[1:] @ vectors[0]
@@ -156,7 +154,7 @@ class Verifier:
         lexical = np.array(
             [
                 _share(new, _terms(text)) * (1 - ECHO_WEIGHT + ECHO_WEIGHT * _share(echoed, _terms(around)))
-                for text, around in zip(evidence, context or evidence, strict=True)
+                for text, around in zip(evidence, context, strict=True)
             ]
         )
         numbers = _numbers_in(sentence)
