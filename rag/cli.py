@@ -20,6 +20,7 @@ import click
 
 if TYPE_CHECKING:
     from rag.assistant import Assistant
+    from rag.retrieval import Filters
     from rag.schema import Answer
     from rag.settings import Settings
 
@@ -195,8 +196,25 @@ def ask(
 
     settings = load_settings(ctx, top_k=top_k, answerer=answerer)
     filters = Filters(source=source, since=_day(since), until=_day(until))
-    answer = open_assistant(settings).ask(question, filters=filters)
+    assistant = open_assistant(settings)
+    if as_json or settings.answerer == "extractive":
+        answer = assistant.ask(question, filters=filters)
+    else:
+        answer = _streamed(assistant, question, filters)
     click.echo(answer.model_dump_json(indent=2) if as_json else render_answer(answer))
+
+
+def _streamed(assistant: Assistant, question: str, filters: Filters) -> Answer:
+    """A model's words on stderr as it writes them (unverified, dimmed); the verified Answer returned."""
+    from rag.schema import Answer
+
+    click.secho("model (unverified): ", err=True, dim=True, nl=False)
+    for item in assistant.stream(question, filters=filters):
+        if isinstance(item, Answer):
+            click.echo(err=True)
+            return item
+        click.secho(item, err=True, dim=True, nl=False)
+    raise RuntimeError("the answer stream ended without an Answer")
 
 
 def _day(value: Any) -> date | None:

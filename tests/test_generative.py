@@ -196,3 +196,17 @@ def test_the_api_key_never_shows_in_errors_reports_or_feedback(seed_assistant):
         Assistant(settings)
     assert key not in str(refused.value)
     assert key not in str(settings.public()) and "llm_api_key" not in settings.public()
+
+
+def test_the_cli_shows_the_models_words_as_they_come_then_the_verified_answer(seed_assistant, fake):
+    replying(fake, f"{TRUE_REASON} {INVENTED_REASON}")
+    result = CliRunner().invoke(
+        cli,
+        ["--home", str(seed_assistant.settings.home), "ask", "--answerer", "openai", WHY],
+        env={"RAG_LLM_BASE_URL": fake.url},
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("model (unverified): Putin moved the talks")
+    assert "hotel rooms" in result.stderr
+    first, flagged = result.stdout.splitlines()[0].split(" (!) ")
+    assert first.endswith("[1]") and flagged.endswith("[not in the sources]")
