@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     embedding_backend: EmbeddingBackend = Field(
         "onnx",
         description="onnx: the model in onnxruntime, same vectors as torch, cold start in a fraction of "
-        "the time; onnx-int8: ~1.8x faster ingest, cosine ~0.994 to fp32; torch: sentence-transformers.",
+        "the time; onnx-int8: ~1.8x faster ingest, cosine ~0.993 to fp32; torch: sentence-transformers.",
     )
     model_cache_dir: Path = Field(
         Path.home() / ".cache" / "rag-news",
