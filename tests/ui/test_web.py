@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from gradio_client import Client, handle_file
+from gradio_client.exceptions import AuthenticationError
 
 from tests.ui.conftest import WebApp
 
@@ -124,3 +125,24 @@ def test_a_file_that_is_not_an_article_is_refused_and_leaves_nothing(
 
     assert "⚠️ 'latin.txt' was not indexed: not UTF-8 text" in status
     assert sorted(path.name for path in web_app.settings.corpus_dir.iterdir()) == before
+
+
+def test_with_a_login_set_the_chat_needs_it_and_health_stays_open(seed_assistant, tmp_path: Path) -> None:
+    from rag.assistant import Assistant
+    from tests.ui.conftest import serving
+    from ui.web import create_server
+
+    settings = seed_assistant.settings.with_overrides(web_auth="editor:s3cret-pass")
+    with serving(create_server(Assistant(settings))) as url:
+        with urllib.request.urlopen(url + "/health") as response:
+            assert json.load(response)["status"] == "ok"
+        with pytest.raises(AuthenticationError, match="credentials were not provided"):
+            Client(url + "/", verbose=False)
+        with pytest.raises(ValueError, match="Could not login"):
+            Client(url + "/", auth=("editor", "guess"), verbose=False)
+        answer = Client(url + "/", auth=("editor", "s3cret-pass"), verbose=False).predict(
+            SEED_QUESTION, 5, None, api_name="/ask"
+        )
+        assert answer["text"].startswith("Convinced that Kazakhstan")
+        with urllib.request.urlopen(url + "/") as response:
+            assert "s3cret-pass" not in response.read().decode()
