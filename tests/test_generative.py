@@ -7,6 +7,8 @@ verification run as in production. tests/test_llama_cpp.py repeats the main
 path against a real model server.
 """
 
+import re
+
 import pytest
 from click.testing import CliRunner
 
@@ -163,6 +165,34 @@ def test_ollama_without_a_server_says_to_run_it(seed_assistant):
     )
     with pytest.raises(LLMConfigError, match="ollama serve"):
         Assistant(settings)
+
+
+@pytest.mark.parametrize(
+    ("pulled", "wanted", "chosen", "error"),
+    [
+        (["llama3.2:latest", "mistral:latest"], None, "llama3.2:latest", None),
+        (["llama3.2:latest"], "llama3.2", "llama3.2", None),
+        (["llama3.2:latest"], "mistral", None, "has not pulled 'mistral': run `ollama pull mistral`"),
+        ([], None, None, "Ollama has no model: run `ollama pull"),
+    ],
+)
+def test_ollama_picks_a_pulled_model_or_says_which_to_pull(seed_assistant, pulled, wanted, chosen, error):
+    from rag.components.llm import build_chat_model
+    from tests.fakes.ollama_api import FakeOllama
+
+    server = FakeOllama(pulled)
+    settings = seed_assistant.settings.with_overrides(
+        answerer="ollama", llm_base_url=server.url, llm_model=wanted
+    )
+    try:
+        if error:
+            with pytest.raises(LLMConfigError, match=re.escape(error)):
+                build_chat_model(settings)
+        else:
+            chat = build_chat_model(settings)
+            assert (chat.model, chat.base_url) == (chosen, server.url)
+    finally:
+        server.stop()
 
 
 def test_llamacpp_with_a_missing_model_file_says_which_setting(seed_assistant, tmp_path):
