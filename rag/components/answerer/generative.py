@@ -76,9 +76,7 @@ class GenerativeAnswerer:
             note = (
                 f"The model failed ({type(error).__name__}), so the best-matching quotes are shown instead."
             )
-            yield quoted.model_copy(
-                update={"answerer": self.name, "fell_back": True, "notes": [*quoted.notes, note]}
-            )
+            yield self._fallback(quoted, note)
             return
         elapsed = time.perf_counter() - started
         raw = "".join(pieces)
@@ -96,14 +94,7 @@ class GenerativeAnswerer:
             dropped_markers=verified.dropped_markers,
         )
         if verified.supported == 0:
-            yield quoted.model_copy(
-                update={
-                    "answerer": self.name,
-                    "generation": generation,
-                    "fell_back": True,
-                    "notes": [*quoted.notes, FALLBACK_NOTE],
-                }
-            )
+            yield self._fallback(quoted, FALLBACK_NOTE, generation)
             return
         notes = []
         if generation.unsupported:
@@ -123,6 +114,17 @@ class GenerativeAnswerer:
             evidence_score=quoted.evidence_score,
             generation=generation,
             notes=notes,
+        )
+
+    def _fallback(self, quoted: Answer, note: str, generation: Generation | None = None) -> Answer:
+        """The extractive answer in the model's place, saying why."""
+        return quoted.model_copy(
+            update={
+                "answerer": self.name,
+                "generation": generation,
+                "fell_back": True,
+                "notes": [*quoted.notes, note],
+            }
         )
 
     def rewrite(self, question: str, history: Sequence[Turn]) -> str:
