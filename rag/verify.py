@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -52,6 +53,20 @@ class PromptSource:
 
     number: int
     chunks: list[RetrievedChunk]
+
+    @cached_property
+    def evidence(self) -> list[tuple[RetrievedChunk, Span, str]]:
+        """Each sentence that may support a claim, with its chunk and the text around it.
+
+        Split once per source, however many answer sentences are checked against it.
+        """
+        out: list[tuple[RetrievedChunk, Span, str]] = []
+        for chunk in self.chunks:
+            spans = split_sentences(chunk.text, offset=chunk.start)
+            for i, span in enumerate(spans):
+                if not looks_like_instruction(span.text):
+                    out.append((chunk, span, " ".join(s.text for s in spans[max(0, i - 1) : i + 2])))
+        return out
 
 
 @dataclass(frozen=True)
@@ -122,14 +137,7 @@ class Verifier:
         self, sentence: str, sources: list[PromptSource], question: str = ""
     ) -> tuple[RetrievedChunk, Span, float] | None:
         """The source sentence that best supports `sentence`, if it clears the threshold."""
-        candidates: list[tuple[RetrievedChunk, Span, str]] = []
-        for source in sources:
-            for chunk in source.chunks:
-                spans = split_sentences(chunk.text, offset=chunk.start)
-                for i, span in enumerate(spans):
-                    if not looks_like_instruction(span.text):
-                        around = " ".join(s.text for s in spans[max(0, i - 1) : i + 2])
-                        candidates.append((chunk, span, around))
+        candidates = [candidate for source in sources for candidate in source.evidence]
         if not candidates:
             return None
         scores = self.scores(
