@@ -2,7 +2,7 @@
 
 Scores every claim of a labelled set (default: evals/datasets/support.jsonl,
 model-style sentences about the seed article, some true to it and some
-invented) against the seed article's sentences, the way `rag.verify` scores an
+invented) against the seed article's sentences, the way `rag.query.verify` scores an
 LLM's sentences, and prints both groups side by side with the threshold that
 separates them best.
 
@@ -19,10 +19,10 @@ from pathlib import Path
 
 from bench.common import ROOT, SEED_ARTICLE
 from rag.components.embedding import build_embedder
-from rag.loaders import load_file
+from rag.ingest.loaders import load_file
+from rag.query.verify import PromptSource, Verifier
 from rag.schema import RetrievedChunk
 from rag.settings import Settings
-from rag.verify import PromptSource, Verifier
 
 
 def main() -> None:

@@ -20,8 +20,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from rag.loaders import load_file
-from rag.sentences import split_sentences
+from rag.ingest.loaders import load_file
+from rag.text.sentences import split_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_ARTICLE = ROOT / "corpus" / "sochi-syria-congress-putin.txt"

@@ -26,8 +26,8 @@ def main() -> None:
     from evals.datasets import load_dataset
     from evals.run import run_eval
     from rag.assistant import Assistant
-    from rag.chunking import chunk_article
-    from rag.loaders import load_file
+    from rag.ingest.chunking import chunk_article
+    from rag.ingest.loaders import load_file
     from rag.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -29,7 +29,7 @@ SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
 def worker(backend: str, corpus: Path, home: Path) -> dict[str, float]:
     """One backend, measured in this process (so peak memory is its own)."""
     from rag.assistant import Assistant
-    from rag.ingest import _embedding_text
+    from rag.ingest.pipeline import _embedding_text
     from rag.settings import Settings
 
     assistant = Assistant(Settings(home=home, embedding_backend=backend))

@@ -19,8 +19,8 @@ import numpy as np
 from evals import metrics
 from evals.datasets import EvalCase
 from rag.assistant import Assistant
-from rag.hashing import content_hash
 from rag.schema import Answer
+from rag.text.hashing import content_hash
 
 HEADLINE = ("contains_answer", "token_f1", "hit_rate@5", "citation_precision")
 _MARKER = re.compile(r"\s*\[\d+\]")

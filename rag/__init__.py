@@ -3,6 +3,15 @@
     from rag import Assistant
     answer = Assistant().ask("why did Putin move talks from Astana?")
 
+Layout: `ingest/` is the flow of one article, `query/` the flow of one
+question, `components/` the parts a deployment swaps (embedding, vector store,
+LLM, answerer), `text/` what both flows share, and at the top only the entry
+points (`assistant`, `cli`) and the shared `settings` and `schema`.
+
+The one import rule: modules import only downwards in the order entry points
+-> `components.answerer` -> `ingest`, `query` -> the other components ->
+`text`, `settings`, `schema` (tests/test_layout.py checks it).
+
 Names are imported lazily so `rag --help` stays fast.
 """
 
@@ -18,7 +27,8 @@ _EXPORTS = {
     "Citation": "rag.schema",
     "Source": "rag.schema",
     "Turn": "rag.schema",
-    "Filters": "rag.retrieval",
+    "Filters": "rag.query.retrieval",
+    "HybridRetriever": "rag.query.retrieval",
     "Settings": "rag.settings",
 }
 __all__ = sorted(_EXPORTS)

@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rag.chain import build_answer_chain, build_retrieval_chain, finish
 from rag.components.answerer import build_answerer
 from rag.components.embedding import build_embedder
 from rag.components.vector_store import ArticleRecord, ChromaStore
-from rag.ingest import Ingestor, IngestReport, ProgressFactory
-from rag.lexical import LexicalIndex
-from rag.retrieval import Filters, HybridRetriever
+from rag.ingest.pipeline import Ingestor, IngestReport, ProgressFactory
+from rag.ingest.uploads import UploadError, save_upload
+from rag.query.chain import build_answer_chain, build_retrieval_chain, finish
+from rag.query.lexical import LexicalIndex
+from rag.query.retrieval import Filters, HybridRetriever
 from rag.schema import Answer, Turn
 from rag.settings import Settings
-from rag.uploads import UploadError, save_upload
 
 EMPTY_STORE_NOTE = "The store is empty: run `rag ingest` to index some articles."
 
@@ -125,7 +125,7 @@ class Assistant:
     def ingest(
         self, paths: Sequence[Path], *, prune: bool = True, progress: ProgressFactory | None = None
     ) -> IngestReport:
-        """Bring the store in line with `paths`; see `rag.ingest` for the guarantees."""
+        """Bring the store in line with `paths`; see `rag.ingest.pipeline` for the guarantees."""
         return Ingestor(self.settings, self.store, self.embedder).run(paths, prune=prune, progress=progress)
 
     def add_upload(

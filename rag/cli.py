@@ -20,7 +20,7 @@ import click
 
 if TYPE_CHECKING:
     from rag.assistant import Assistant
-    from rag.retrieval import Filters
+    from rag.query.retrieval import Filters
     from rag.schema import Answer
     from rag.settings import Settings
 
@@ -103,7 +103,7 @@ def friendly_errors(function: F) -> F:
         from rag.assistant import QuestionError
         from rag.components.llm import LLMConfigError
         from rag.components.vector_store import StoreError
-        from rag.ingest import IngestBusyError
+        from rag.ingest.pipeline import IngestBusyError
 
         try:
             return function(*args, **kwargs)
@@ -192,7 +192,7 @@ def ask(
       rag ask -k 8 --since 2018-01-01 "who boycotted the Sochi congress?" --json
       RAG_LLM_BASE_URL=http://127.0.0.1:8000/v1 rag ask --answerer openai "why did Putin move talks?"
     """
-    from rag.retrieval import Filters
+    from rag.query.retrieval import Filters
 
     settings = load_settings(ctx, top_k=top_k, answerer=answerer)
     filters = Filters(source=source, since=_day(since), until=_day(until))

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from rag.hashing import content_hash
+from rag.text.hashing import content_hash
 
 
 @dataclass(frozen=True)

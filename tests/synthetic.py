@@ -9,8 +9,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from rag.loaders import load_file
-from rag.sentences import split_sentences
+from rag.ingest.loaders import load_file
+from rag.text.sentences import split_sentences
 from tests.paths import SEED_ARTICLE, SEED_ARTICLE_ID
 
 

@@ -191,7 +191,7 @@ class _CorpusHandlers:
         """Index uploaded files now; each is reported, a bad one never stops the rest."""
         from tqdm import tqdm
 
-        from rag.uploads import UploadError
+        from rag.ingest.uploads import UploadError
 
         lines = []
         for file in files or []:

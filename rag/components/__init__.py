@@ -1,1 +1,1 @@
-"""Swappable parts, one folder each: embedding, vector store, answerer."""
+"""Swappable parts, one folder each, chosen by settings: embedding, vector store, LLM, answerer."""

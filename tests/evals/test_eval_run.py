@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 
 from evals.datasets import DatasetError, load_dataset
 from rag.cli import cli
-from rag.loaders import load_file
+from rag.ingest.loaders import load_file
 from tests.paths import ROOT, SEED_ARTICLE, SEED_ARTICLE_ID
 
 SEED_SET = ROOT / "evals" / "datasets" / "seed.jsonl"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from rag.components.answerer.base import Answerer
 from rag.components.answerer.extractive import ExtractiveAnswerer
 from rag.components.embedding import Embedder
+from rag.query.answerer import Answerer
 from rag.settings import Settings
 
 __all__ = ["Answerer", "ExtractiveAnswerer", "build_answerer"]
@@ -17,7 +17,7 @@ def build_answerer(settings: Settings, embedder: Embedder) -> Answerer:
         return extractive
     from rag.components.answerer.generative import GenerativeAnswerer
     from rag.components.llm import build_chat_model
-    from rag.verify import Verifier
+    from rag.query.verify import Verifier
 
     return GenerativeAnswerer(
         settings.answerer,

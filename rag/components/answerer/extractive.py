@@ -18,15 +18,15 @@ from itertools import pairwise
 
 import numpy as np
 
-from rag.answer_types import expected_kind, focus_terms, supplies
-from rag.citations import CitationLedger, nearest_articles
 from rag.components.embedding import Embedder
-from rag.condense import condense
-from rag.instructions import looks_like_instruction
-from rag.retrieval import SearchResult
+from rag.query.answer_types import expected_kind, focus_terms, supplies
+from rag.query.citations import CitationLedger, nearest_articles
+from rag.query.condense import condense
+from rag.query.instructions import looks_like_instruction
+from rag.query.retrieval import SearchResult
 from rag.schema import Answer, Claim, RetrievedChunk, Span, Turn
-from rag.sentences import split_sentences
-from rag.terms import content_terms
+from rag.text.sentences import split_sentences
+from rag.text.terms import content_terms
 
 DENSE_WEIGHT = 0.65
 # Added to (or taken from) a sentence that does (or cannot) supply the kind of answer asked for.

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 from rag.components.answerer.extractive import ExtractiveAnswerer
 from rag.components.llm import model_label
-from rag.condense import condense, is_follow_up
-from rag.prompt import answer_messages, prompt_sources, rewrite_messages
-from rag.retrieval import SearchResult
+from rag.query.condense import condense, is_follow_up
+from rag.query.prompt import answer_messages, prompt_sources, rewrite_messages
+from rag.query.retrieval import SearchResult
+from rag.query.verify import Verifier
 from rag.schema import Answer, Generation, Turn
-from rag.verify import Verifier
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.components.embedding.base import Embedder
-from rag.hashing import content_hash
+from rag.text.hashing import content_hash
 
 
 class CachedEmbedder:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from filelock import FileLock
 
-from rag.hashing import content_hash
+from rag.text.hashing import content_hash
 
 if TYPE_CHECKING:
     import onnxruntime

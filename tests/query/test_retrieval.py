@@ -8,7 +8,7 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from rag.assistant import Assistant
-from rag.retrieval import Filters, HybridRetriever
+from rag.query.retrieval import Filters, HybridRetriever
 from tests.paths import SEED_ARTICLE_ID
 
 

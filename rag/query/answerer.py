@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from rag.retrieval import SearchResult
+from rag.query.retrieval import SearchResult
 from rag.schema import Answer, Turn
 
 

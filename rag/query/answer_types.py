@@ -14,7 +14,7 @@ import re
 from collections.abc import Collection
 from typing import Literal
 
-from rag.terms import content_terms
+from rag.text.terms import content_terms
 
 AnswerKind = Literal["number", "time", "reason"]
 

@@ -5,7 +5,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.sentences import split_sentences
+from rag.text.sentences import split_sentences
 
 
 def test_splits_at_stops_followed_by_a_capital():

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.components.vector_store import ChromaStore
-from rag.terms import STOPWORDS, stemmer
+from rag.text.terms import STOPWORDS, stemmer
 
 NEVER_BUILT = -1.0
 # The metadata `Filters.keep` reads; everything else stays in the store.

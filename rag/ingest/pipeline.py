@@ -18,10 +18,10 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from rag.chunking import chunk_article
 from rag.components.embedding import Embedder
 from rag.components.vector_store import ChromaStore, StoredChunk
-from rag.loaders import LoadError, Skipped, discover, load_file
+from rag.ingest.chunking import chunk_article
+from rag.ingest.loaders import LoadError, Skipped, discover, load_file
 from rag.schema import Article, Chunk
 from rag.settings import Settings
 

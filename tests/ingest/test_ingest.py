@@ -6,8 +6,8 @@ import pytest
 from filelock import FileLock
 
 from rag.assistant import Assistant
-from rag.ingest import IngestBusyError
-from rag.loaders import load_file
+from rag.ingest.loaders import load_file
+from rag.ingest.pipeline import IngestBusyError
 from tests.paths import SEED_ARTICLE
 
 EXTRA = (

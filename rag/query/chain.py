@@ -13,8 +13,8 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from rag.components.answerer import Answerer
-from rag.retrieval import HybridRetriever
+from rag.query.answerer import Answerer
+from rag.query.retrieval import HybridRetriever
 from rag.schema import Answer
 
 State = dict[str, Any]

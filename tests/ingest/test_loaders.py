@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.loaders import LoadError, discover, load_file
+from rag.ingest.loaders import LoadError, discover, load_file
 
 HTML = """<html><head><title>Kazakhstan refuses troops | The Daily</title>
 <meta property="og:site_name" content="The Daily"><meta name="date" content="2018-02-01"></head>

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from rag.schema import Article, Chunk, Span
-from rag.sentences import split_sentences
+from rag.text.sentences import split_sentences
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from rag.components.embedding import build_embedder
-from rag.loaders import load_file
-from rag.sentences import split_sentences
+from rag.ingest.loaders import load_file
+from rag.text.sentences import split_sentences
 from tests.paths import SEED_ARTICLE, SEED_ARTICLE_ID
 
 

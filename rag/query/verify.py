@@ -28,12 +28,12 @@ from functools import cached_property
 
 import numpy as np
 
-from rag.citations import CitationLedger
 from rag.components.embedding import Embedder
-from rag.instructions import looks_like_instruction
+from rag.query.citations import CitationLedger
+from rag.query.instructions import looks_like_instruction
 from rag.schema import Claim, RetrievedChunk, Span
-from rag.sentences import split_sentences
-from rag.terms import content_terms
+from rag.text.sentences import split_sentences
+from rag.text.terms import content_terms
 
 DENSE_WEIGHT = 0.5
 # How much the question's own words must be near the evidence: "the UN envoy is Lavrov" echoes

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from rag.schema import Turn
-from rag.terms import STOPWORDS
+from rag.text.terms import STOPWORDS
 
 _LEANS_ON_CONTEXT = re.compile(
     r"^\s*(and|but|also|so|then|what about|how about)\b"

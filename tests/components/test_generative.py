@@ -3,7 +3,7 @@
 The server is a scripted fake (tests/fakes/openai_api.py) so that each answer
 path (all supported, partly invented, nothing supported, injected) is taken on
 purpose; the real client, real prompt, real store, real model and real
-verification run as in production. tests/test_llama_cpp.py repeats the main
+verification run as in production. tests/components/test_llama_cpp.py repeats the main
 path against a real model server.
 """
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from rag.cleaning import clean_text
+from rag.ingest.cleaning import clean_text
 from rag.schema import Article
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rag.assistant import Assistant
-from rag.uploads import UploadError, safe_name, save_upload
+from rag.ingest.uploads import UploadError, safe_name, save_upload
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from rag.query.verify import PromptSource
 from rag.schema import RetrievedChunk, Turn
-from rag.verify import PromptSource
 
 NO_ANSWER = "The sources do not answer this question."
 

@@ -5,8 +5,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.cleaning import clean_text
-from rag.loaders import load_file
+from rag.ingest.cleaning import clean_text
+from rag.ingest.loaders import load_file
 from tests.paths import SEED_ARTICLE
 
 

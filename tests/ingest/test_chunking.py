@@ -5,8 +5,8 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.chunking import chunk_article
-from rag.loaders import load_file
+from rag.ingest.chunking import chunk_article
+from rag.ingest.loaders import load_file
 from rag.schema import Article
 from tests.paths import SEED_ARTICLE
 

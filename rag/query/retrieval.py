@@ -18,7 +18,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from rag.components.vector_store import ChromaStore, StoredChunk
-from rag.lexical import LexicalIndex
+from rag.query.lexical import LexicalIndex
 from rag.schema import RetrievedChunk
 
 

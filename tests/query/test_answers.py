@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from rag.assistant import Assistant, QuestionError
-from rag.loaders import load_file
+from rag.ingest.loaders import load_file
 from rag.schema import Answer
 from tests.paths import SEED_ARTICLE, SEED_ARTICLE_ID
 

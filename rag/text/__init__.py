@@ -1,0 +1,1 @@
+"""Text helpers both flows share: sentence spans, content terms, content hashes."""
