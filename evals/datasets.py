@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ class EvalCase:
     evidence: list[str] = field(default_factory=list)
     unanswerable: bool = False
     history: list[dict[str, str]] = field(default_factory=list)
+    # When the question was asked: "this week" means the week before it; nothing later is used.
+    as_of: date | None = None
 
 
 def load_dataset(path: Path) -> list[EvalCase]:
@@ -81,7 +84,17 @@ def _case(record: dict[str, Any], where: str, index: int) -> EvalCase:
         evidence=_strings(evidence, where, "evidence"),
         unanswerable=_flag(record.get("unanswerable", False), where),
         history=[{"role": str(turn["role"]), "content": str(turn["content"])} for turn in history],
+        as_of=_date(record.get("as_of") or record.get("asked_at"), where),
     )
+
+
+def _date(value: Any, where: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise DatasetError(f"{where}: as_of/asked_at must be an ISO date like 2024-01-05") from None
 
 
 def _strings(value: Any, where: str, name: str) -> list[str]:

@@ -33,7 +33,7 @@ def run_eval(
     progress: Callable[[Iterable[EvalCase]], Iterable[EvalCase]] = iter,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Per-question results and the run summary."""
-    answers = [assistant.ask(case.question, case.history) for case in progress(cases)]
+    answers = [assistant.ask(case.question, case.history, as_of=case.as_of) for case in progress(cases)]
     runs = {
         case.id: metrics.relevance_run(answer, case.evidence)
         for case, answer in zip(cases, answers, strict=True)

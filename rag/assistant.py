@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from rag.components.answerer import build_answerer
@@ -26,6 +26,13 @@ from rag.schema import Answer, Turn
 from rag.settings import Settings
 
 EMPTY_STORE_NOTE = "The store is empty: run `rag ingest` to index some articles."
+
+
+def reference_day(as_of: date | datetime | None) -> date:
+    """The day a question is asked at: today unless given (a datetime counts by its own day)."""
+    if as_of is None:
+        return datetime.now().astimezone().date()
+    return as_of.date() if isinstance(as_of, datetime) else as_of
 
 
 class QuestionError(ValueError):
@@ -57,8 +64,8 @@ class Assistant:
             rrf_k=self.settings.rrf_k,
         )
         self.answerer = build_answerer(self.settings, self.embedder)
-        self._retrieval = build_retrieval_chain(self.retriever, self.answerer)
-        self._chain = build_answer_chain(self.retriever, self.answerer)
+        self._retrieval = build_retrieval_chain(self.retriever, self.answerer, self.settings)
+        self._chain = build_answer_chain(self.retriever, self.answerer, self.settings)
 
     # questions
     def ask(
@@ -68,9 +75,10 @@ class Assistant:
         *,
         k: int | None = None,
         filters: Filters | None = None,
+        as_of: date | datetime | None = None,
     ) -> Answer:
-        """Answer `question` (a follow-up is read in the light of `history`)."""
-        state = self._state(question, history, k, filters)
+        """Answer `question` as of `as_of` (default today; a follow-up is read in the light of `history`)."""
+        state = self._state(question, history, k, filters, as_of)
         answer = self._chain.invoke(state)
         return self._noted(answer)
 
@@ -81,9 +89,10 @@ class Assistant:
         *,
         k: int | None = None,
         filters: Filters | None = None,
+        as_of: date | datetime | None = None,
     ) -> Iterator[str | Answer]:
         """Answer text as it is produced, then the final `Answer` (always last)."""
-        state = self._retrieval.invoke(self._state(question, history, k, filters))
+        state = self._retrieval.invoke(self._state(question, history, k, filters, as_of))
         started = time.perf_counter()
         for item in self.answerer.stream(state["standalone"], state["found"], state["question"]):
             if isinstance(item, Answer):
@@ -93,13 +102,19 @@ class Assistant:
                 yield item
 
     def _state(
-        self, question: str, history: Sequence[Turn | dict[str, str]], k: int | None, filters: Filters | None
+        self,
+        question: str,
+        history: Sequence[Turn | dict[str, str]],
+        k: int | None,
+        filters: Filters | None,
+        as_of: date | datetime | None,
     ) -> dict[str, object]:
         return {
             "question": self.check_question(question),
             "history": [turn if isinstance(turn, Turn) else Turn.model_validate(turn) for turn in history],
             "k": k,
             "filters": filters,
+            "as_of": reference_day(as_of),
         }
 
     def check_question(self, question: str) -> str:

@@ -86,6 +86,13 @@ answerer_option = click.option(
 )
 
 
+as_of_option = click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Answer as if asked on this day: nothing published later is used [today].",
+)
+
+
 def load_settings(ctx: click.Context, **overrides: object) -> Settings:
     """Settings from env/toml, with the group's and the command's flags applied."""
     from rag.settings import Settings
@@ -170,6 +177,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, quiet: bool
 @click.option("--source", help="Only articles from this source.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or after.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or before.")
+@as_of_option
 @answerer_option
 @click.option("--json", "as_json", is_flag=True, help="Print the whole Answer object as JSON.")
 @click.pass_context
@@ -181,14 +189,21 @@ def ask(
     source: str | None,
     since: Any,
     until: Any,
+    as_of: Any,
     answerer: str | None,
     as_json: bool,
 ) -> None:
     """Answer QUESTION from the indexed articles, citing each sentence.
 
+    Time words are read against the as-of day (today unless --as-of):
+    "this week", "yesterday", "in March 2024", "since June", "3 days ago".
+    Nothing published after the as-of day is used; without time words newer
+    articles are preferred, more so for "latest", "current", "still".
+
     \b
     Example:
       rag ask "why did Putin move talks from Astana?"
+      rag ask --as-of 2024-01-05 "Two planes collided on a runway this week. Where?"
       rag ask -k 8 --since 2018-01-01 "who boycotted the Sochi congress?" --json
       RAG_LLM_BASE_URL=http://127.0.0.1:8000/v1 rag ask --answerer openai "why did Putin move talks?"
     """
@@ -198,18 +213,18 @@ def ask(
     filters = Filters(source=source, since=_day(since), until=_day(until))
     assistant = open_assistant(settings)
     if as_json or settings.answerer == "extractive":
-        answer = assistant.ask(question, filters=filters)
+        answer = assistant.ask(question, filters=filters, as_of=_day(as_of))
     else:
-        answer = _streamed(assistant, question, filters)
+        answer = _streamed(assistant, question, filters, _day(as_of))
     click.echo(answer.model_dump_json(indent=2) if as_json else render_answer(answer))
 
 
-def _streamed(assistant: Assistant, question: str, filters: Filters) -> Answer:
+def _streamed(assistant: Assistant, question: str, filters: Filters, as_of: date | None) -> Answer:
     """A model's words on stderr as it writes them (unverified, dimmed); the verified Answer returned."""
     from rag.schema import Answer
 
     click.secho("model (unverified): ", err=True, dim=True, nl=False)
-    for item in assistant.stream(question, filters=filters):
+    for item in assistant.stream(question, filters=filters, as_of=as_of):
         if isinstance(item, Answer):
             click.echo(err=True)
             return item
@@ -222,26 +237,28 @@ def _day(value: Any) -> date | None:
 
 
 def render_answer(answer: Answer) -> str:
-    """Plain-text rendering: the answer, then numbered sources with their quotes."""
+    """Plain-text rendering: the answer, then numbered sources (outlet, date) with their quotes."""
     claims = [
         claim.text if claim.supported else f"(!) {claim.text} [not in the sources]" for claim in answer.claims
     ]
     lines = [" ".join(claims) if claims else answer.text, ""]
     if answer.abstained:
         lines += ["Nearest articles:"] + [
-            f"  - {source.title}" + _dated(source.published) for source in answer.nearest
+            f"  - {source.title}" + _dated(source.dateline) for source in answer.nearest
         ]
     for source in answer.sources:
-        lines.append(f"[{source.number}] {source.title}{_dated(source.published)}")
+        lines.append(f"[{source.number}] {source.title}{_dated(source.dateline)}")
         for citation in answer.citations:
             if citation.number == source.number:
                 lines.append(f'    "{citation.quote}"')
+    if answer.timeframe:
+        lines.append(answer.timeframe.describe() + ".")
     lines += [f"note: {note}" for note in answer.notes]
     return "\n".join(lines).rstrip()
 
 
-def _dated(published: str | None) -> str:
-    return f" ({published})" if published else ""
+def _dated(dateline: str) -> str:
+    return f" ({dateline})" if dateline else ""
 
 
 @click.command()

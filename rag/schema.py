@@ -60,6 +60,52 @@ class Turn(BaseModel):
     content: str
 
 
+class Timeframe(BaseModel):
+    """The publication days a question was answered from: never after `as_of`.
+
+    `phrase` is the time expression that set `since`/`until`. A window that
+    runs up to the reference day ("this week", "since June") is a hard limit.
+    A past period ("in March", "in 2020", "last year") names when something
+    happened, and reports of it keep coming after it: articles from `since`
+    to `as_of` are used, those inside the period preferred (`period`).
+    Without a phrase only `as_of` binds and recency is a prior, which
+    `latest` ("latest", "current", "still"...) makes stronger.
+    """
+
+    as_of: date
+    since: date | None = None
+    until: date
+    phrase: str | None = None
+    period: bool = False
+    latest: bool = False
+
+    @property
+    def published_until(self) -> date:
+        """The last publication day used: a period's later reports count too."""
+        return self.as_of if self.period else self.until
+
+    def describe(self) -> str:
+        """What the user is shown: "Articles from 29 Dec 2023 to 5 Jan 2024"."""
+        if self.since and self.period:
+            return (
+                f"Articles from {day_label(self.since)} to {day_label(self.until)} first, "
+                f"then later ones up to {day_label(self.as_of)}"
+            )
+        if self.since:
+            if self.since == self.until:
+                return f"Articles from {day_label(self.since)}"
+            return f"Articles from {day_label(self.since)} to {day_label(self.until)}"
+        return f"Articles up to {day_label(self.until)}"
+
+
+def day_label(day: date | str | None) -> str:
+    """16 Oct 2025: unambiguous in every locale, short enough for a citation line."""
+    if day is None or day == "":
+        return ""
+    value = date.fromisoformat(day[:10]) if isinstance(day, str) else day
+    return f"{value.day} {value:%b %Y}"
+
+
 class Source(BaseModel):
     """An article the answer cites or, when abstaining, the nearest ones."""
 
@@ -69,6 +115,11 @@ class Source(BaseModel):
     source: str | None = None
     url: str | None = None
     published: str | None = None
+
+    @property
+    def dateline(self) -> str:
+        """ "CNN, 16 Oct 2025": who published it and when, as every citation shows it."""
+        return ", ".join(part for part in (self.source, day_label(self.published)) if part)
 
 
 class Citation(BaseModel):
@@ -81,6 +132,12 @@ class Citation(BaseModel):
     quote: str
     start: int
     end: int
+    source: str | None = None
+    published: str | None = None
+
+    @property
+    def dateline(self) -> str:
+        return ", ".join(part for part in (self.source, day_label(self.published)) if part)
 
 
 class Claim(BaseModel):
@@ -139,4 +196,5 @@ class Answer(BaseModel):
     generation: Generation | None = Field(None, description="Set when a language model wrote the answer.")
     fell_back: bool = Field(False, description="The model's answer had no support; quotes shown instead.")
     notes: list[str] = Field(default_factory=list)
+    timeframe: Timeframe | None = Field(None, description="The days the answer was drawn from.")
     timings: dict[str, float] = Field(default_factory=dict)

@@ -26,6 +26,7 @@ from rag.schema import Article, Chunk
 from rag.settings import Settings
 
 ProgressFactory = Callable[[int], Any]
+UNDATED = 0
 
 
 class IngestBusyError(RuntimeError):
@@ -187,7 +188,11 @@ class _StoredArticles:
         self.versions: dict[str, Counter[str]] = defaultdict(Counter)
         self.expected: dict[tuple[str, str], int] = {}
         self.embeddings: dict[str, set[str]] = defaultdict(set)
+        # Chunks written before every chunk carried a publication day are rewritten (from the cache).
+        self.undated: set[str] = set()
         for id_, meta in metadata.items():
+            if "published_day" not in meta:
+                self.undated.add(meta["article_id"])
             article_id, hash_ = meta["article_id"], meta.get("article_hash", "")
             self.chunk_ids[article_id].append(id_)
             self.paths[article_id] = meta.get("path", "")
@@ -203,6 +208,7 @@ class _StoredArticles:
             list(versions) == [hash_]
             and versions[hash_] == self.expected[(article.id, hash_)]
             and self.embeddings[article.id] == {embedding}
+            and article.id not in self.undated
         )
 
     def ids_from(self, path: Path) -> set[str]:
@@ -227,9 +233,11 @@ def _record(article: Article, chunk: Chunk, total: int, embedding: str) -> Store
         metadata["source"] = article.source
     if article.url:
         metadata["url"] = article.url
+    # Undated articles get day 0: before every as-of day (never hidden as "from the future"),
+    # inside no window a question names.
+    metadata["published_day"] = int(article.published.strftime("%Y%m%d")) if article.published else UNDATED
     if article.published:
         metadata["published"] = article.published.isoformat()
-        metadata["published_day"] = int(article.published.strftime("%Y%m%d"))
     return StoredChunk(id=chunk_id(article, chunk.index), text=chunk.text, metadata=metadata)
 
 

@@ -14,8 +14,11 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.query.answerer import Answerer
-from rag.query.retrieval import HybridRetriever
-from rag.schema import Answer
+from rag.query.citations import nearest_articles
+from rag.query.retrieval import Filters, HybridRetriever, Recency
+from rag.query.timeframe import resolve, without_phrase
+from rag.schema import Answer, RetrievedChunk, Timeframe
+from rag.settings import Settings
 
 State = dict[str, Any]
 
@@ -32,26 +35,53 @@ def timed(name: str, step: Callable[[State], State]) -> RunnableLambda:
     return RunnableLambda(run, name=name)
 
 
-def build_retrieval_chain(retriever: HybridRetriever, answerer: Answerer) -> Runnable[State, State]:
-    """question + history -> standalone question (the answerer's rewrite) -> retrieved chunks."""
+def build_retrieval_chain(
+    retriever: HybridRetriever, answerer: Answerer, settings: Settings
+) -> Runnable[State, State]:
+    """question + history -> standalone question -> its time window -> retrieved chunks."""
 
     def condense_step(state: State) -> State:
         return {**state, "standalone": answerer.rewrite(state["question"], state.get("history", ()))}
 
     def retrieve_step(state: State) -> State:
-        return {**state, "found": retriever.search(state["standalone"], state.get("k"), state.get("filters"))}
+        timeframe = resolve(state["standalone"], state["as_of"])
+        filters = (state.get("filters") or Filters()).within(timeframe.since, timeframe.published_until)
+        recency = recency_for(timeframe, settings)
+        # Time words name when, not what: they would only match articles that say "week".
+        query = without_phrase(state["standalone"], timeframe)
+        found = retriever.search(query, state.get("k"), filters, recency)
+        outside: list[RetrievedChunk] = []
+        if not found.chunks and timeframe.since:
+            # Nothing in the window: the reader still sees what lies outside it, as nearest articles.
+            base = (state.get("filters") or Filters()).within(None, timeframe.as_of)
+            outside = retriever.search(query, state.get("k"), base, recency).chunks
+        return {**state, "found": found, "timeframe": timeframe, "outside": outside}
 
     return timed("condense", condense_step) | timed("retrieve", retrieve_step)
 
 
-def build_answer_chain(retriever: HybridRetriever, answerer: Answerer) -> Runnable[State, Answer]:
-    """The whole pipeline; `invoke({"question", "history", "k", "filters"})` gives an `Answer`."""
+def recency_for(timeframe: Timeframe, settings: Settings) -> Recency:
+    """The recency prior a question gets: none inside a window it names, more when it asks for the latest."""
+    weight = settings.latest_recency_weight if timeframe.latest else settings.recency_weight
+    return Recency(
+        timeframe.as_of,
+        0.0 if timeframe.phrase and not timeframe.period else weight,
+        settings.recency_half_life_days,
+        period=(timeframe.since, timeframe.until) if timeframe.period and timeframe.since else None,
+        period_weight=settings.period_weight,
+    )
+
+
+def build_answer_chain(
+    retriever: HybridRetriever, answerer: Answerer, settings: Settings
+) -> Runnable[State, Answer]:
+    """The whole pipeline; `invoke({"question", "history", "as_of", "k", "filters"})` gives an `Answer`."""
 
     def answer_step(state: State) -> State:
         return {**state, "answer": answerer.answer(state["standalone"], state["found"], state["question"])}
 
     return (
-        build_retrieval_chain(retriever, answerer)
+        build_retrieval_chain(retriever, answerer, settings)
         | timed("answer", answer_step)
         | RunnableLambda(finish, name="finish")
     )
@@ -62,6 +92,19 @@ def finish(state: State) -> Answer:
     answer: Answer = state["answer"]
     timings = dict(state.get("timings", {}))
     timings["total"] = sum(timings.values())
+    timeframe: Timeframe | None = state.get("timeframe")
+    extra: dict[str, Any] = {}
+    if answer.abstained and state.get("outside") and timeframe:
+        extra = {
+            "nearest": nearest_articles(state["outside"]),
+            "notes": [*answer.notes, f"No indexed article from {timeframe.phrase!r} answers; nearest shown."],
+        }
     return answer.model_copy(
-        update={"question": state["question"], "standalone_question": state["standalone"], "timings": timings}
+        update={
+            **extra,
+            "question": state["question"],
+            "standalone_question": state["standalone"],
+            "timeframe": state.get("timeframe"),
+            "timings": timings,
+        }
     )

@@ -48,6 +48,8 @@ class CitationLedger:
                 quote=sentence.text,
                 start=sentence.start,
                 end=sentence.end,
+                source=chunk.source,
+                published=chunk.published,
             )
         )
         return len(self.citations) - 1

@@ -43,15 +43,23 @@ class Filters:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
     def keep(self, metadata: dict[str, Any]) -> bool:
-        day = metadata.get("published_day")
+        day = metadata.get("published_day") or 0
         return (
             (not self.source or metadata.get("source") == self.source)
-            and (not self.since or (day is not None and day >= _day(self.since)))
-            and (not self.until or (day is not None and day <= _day(self.until)))
+            and (not self.since or day >= _day(self.since))
+            and (not self.until or day <= _day(self.until))
         )
 
     def __bool__(self) -> bool:
         return bool(self.source or self.since or self.until)
+
+    def within(self, since: date | None, until: date | None) -> Filters:
+        """These filters narrowed to [since, until] (a question's time window)."""
+        return Filters(
+            source=self.source,
+            since=max(filter(None, (self.since, since)), default=None),
+            until=min(filter(None, (self.until, until)), default=None),
+        )
 
 
 def _day(value: date) -> int:
@@ -64,8 +72,41 @@ class SearchResult:
     query_vector: np.ndarray
 
 
+@dataclass(frozen=True)
+class Recency:
+    """A prior for newer articles: news questions are mostly about recent events.
+
+    It is added to the fused relevance score (best candidate = 1), so it
+    reorders close calls but cannot lift an article that does not match over
+    one that alone does. `weight` is 0 when the question names its own window;
+    a past period the question names ("in March") adds `period_weight` to
+    articles published inside it.
+    """
+
+    as_of: date
+    weight: float
+    half_life_days: float
+    period: tuple[date, date] | None = None
+    period_weight: float = 0.0
+
+    def boost(self, metadata: dict[str, Any]) -> float:
+        """What a chunk with this metadata adds to its fused score."""
+        day = metadata.get("published_day")
+        period = self.period
+        inside = period is not None and bool(day) and _day(period[0]) <= day <= _day(period[1])
+        return self.weight * self.prior(day) + (self.period_weight if inside else 0.0)
+
+    def prior(self, published_day: int | None) -> float:
+        """1 for an article of the reference day, halving every `half_life_days`; 0 when undated."""
+        if not published_day or self.weight <= 0:
+            return 0.0
+        published = date(published_day // 10000, published_day // 100 % 100, published_day % 100)
+        age = max(0, (self.as_of - published).days)
+        return 0.5 ** (age / self.half_life_days)
+
+
 class HybridRetriever(BaseRetriever):
-    """Dense and BM25 candidates (`fetch_k` each) fused with RRF; the best `k` returned."""
+    """Dense and BM25 candidates (`fetch_k` each), fused, reordered by recency; the best `k` returned."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -77,25 +118,43 @@ class HybridRetriever(BaseRetriever):
     rrf_k: int = 60
     filters: Filters = Filters()
 
-    def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> SearchResult:
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        recency: Recency | None = None,
+    ) -> SearchResult:
         k = k or self.k
         filters = filters if filters is not None else self.filters
         vector = self.embedder.embed_query(query)
         fetch = max(self.fetch_k, k)
         dense = self.store.nearest(vector, fetch, where=filters.where())
         lexical = self.lexical.search(query, fetch, keep=filters.keep if filters else None)
-        fused: dict[str, float] = {}
-        for ranking in ([id_ for id_, _ in dense], [hit.id for hit in lexical]):
-            for rank, id_ in enumerate(ranking):
-                fused[id_] = fused.get(id_, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-        best = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
-        # One read for the winners' text; a chunk deleted since BM25 was built is simply not returned.
-        chunks = {chunk.id: chunk for chunk in self.store.get(best)} if best else {}
+        fused = self.fuse(dense, [(hit.id, hit.score) for hit in lexical])
+        ranked = sorted(fused, key=fused.__getitem__, reverse=True)
+        pool = ranked if recency and (recency.weight > 0 or recency.period) else ranked[:k]
+        # One read for the candidates' text; a chunk deleted since BM25 was built is simply not returned.
+        chunks = {chunk.id: chunk for chunk in self.store.get(pool)} if pool else {}
+        scores = {
+            id_: fused[id_] + (recency.boost(chunks[id_].metadata) if recency else 0.0)
+            for id_ in pool
+            if id_ in chunks
+        }
+        best = sorted(scores, key=scores.__getitem__, reverse=True)[:k]
         similarity = dict(dense)
         return SearchResult(
-            [_retrieved(chunks[id_], fused[id_], similarity.get(id_)) for id_ in best if id_ in chunks],
-            vector,
+            [_retrieved(chunks[id_], scores[id_], similarity.get(id_)) for id_ in best], vector
         )
+
+    def fuse(self, dense: list[tuple[str, float]], lexical: list[tuple[str, float]]) -> dict[str, float]:
+        """Reciprocal-rank fusion, scaled so the best candidate scores 1."""
+        fused: dict[str, float] = {}
+        for ranking in (dense, lexical):
+            for rank, (id_, _) in enumerate(ranking):
+                fused[id_] = fused.get(id_, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        top = max(fused.values(), default=1.0)
+        return {id_: score / top for id_, score in fused.items()}
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None

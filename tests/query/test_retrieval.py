@@ -53,11 +53,11 @@ def test_bm25_finds_a_rare_name_that_dense_search_ranks_low(seed_assistant):
     assert fused[0].chunk_id in {hit.id for hit in lexical} | set(dense_ids)
 
 
-def test_scores_are_fused_reciprocal_ranks_in_descending_order(seed_assistant):
+def test_scores_are_fused_and_scaled_so_the_best_is_one(seed_assistant):
     chunks = seed_assistant.retriever.search("Turkey Iran delegations", k=5).chunks
     scores = [chunk.score for chunk in chunks]
     assert scores == sorted(scores, reverse=True)
-    assert all(0 < score <= 2 / 61 for score in scores)
+    assert scores[0] == 1.0 and all(0 < score <= 1 for score in scores)
 
 
 def test_filters_on_source_and_dates_exclude_articles_without_them(seed_assistant):

@@ -12,6 +12,7 @@ that address an assistant ("ignore previous instructions…") are never quoted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -19,7 +20,7 @@ from itertools import pairwise
 import numpy as np
 
 from rag.components.embedding import Embedder
-from rag.query.answer_types import expected_kind, focus_terms, supplies
+from rag.query.answer_types import expected_kind, focus_terms, names, supplies
 from rag.query.citations import CitationLedger, nearest_articles
 from rag.query.condense import condense
 from rag.query.instructions import looks_like_instruction
@@ -38,6 +39,15 @@ MIN_WORDS = 4
 ANAPHORA = frozenset(
     {"he", "she", "it", "they", "his", "her", "its", "their", "this", "these", "those", "that"}
 )
+# "The company said ...": a generic noun standing for a name given earlier.
+_STAND_IN = re.compile(
+    r"^(the|that|this)\s+(company|firm|group|agency|team|club|country|city|state|government|organi[sz]ation"
+    r"|president|leader|minister|official|network|app|brand|carrier|airline|report|study|bill|law|move|deal"
+    r"|decision|measure|plan|ban|festival|event|show|film|movie|book|album|song|storm|virus|disease|vaccine)\b",
+    re.IGNORECASE,
+)
+# Taken from a sentence for each of the question's names it misses (article title included).
+NAME_PENALTY = 0.15
 # A word met only in the sentence a pronoun points to counts this much.
 BORROWED_WEIGHT = 0.5
 # A word a follow-up carries over from the previous question counts this much.
@@ -66,12 +76,20 @@ class ExtractiveAnswerer:
         if best is None or best < self.threshold:
             return abstention(question, found.chunks).model_copy(update={"evidence_score": best})
         chosen = self._select(scored, vectors)
+        previous = _previous_sentences([(item.chunk, item.span) for item in scored])
         ledger = CitationLedger()
         claims = []
+        quoted: set[tuple[str, int]] = set()
         for item in chosen:
-            index = ledger.cite(item.chunk, item.span)
+            if (item.chunk.article_id, item.span.start) in quoted:
+                continue
+            span = _with_antecedent(item, previous)
+            if (item.chunk.article_id, span.start) in quoted:
+                span = item.span
+            quoted.update((item.chunk.article_id, start) for start in (span.start, item.span.start))
+            index = ledger.cite(item.chunk, span)
             marker = ledger.citations[index].number
-            claims.append(Claim(text=f"{item.span.text} [{marker}]", citations=[index]))
+            claims.append(Claim(text=f"{span.text} [{marker}]", citations=[index]))
         return Answer(
             question=question,
             standalone_question=question,
@@ -113,16 +131,18 @@ class ExtractiveAnswerer:
         previous = _previous_sentences(candidates)
         kind = expected_kind(asked or question)
         focus = focus_terms(asked or question)
-        scored = [
-            ScoredSentence(
-                chunk,
-                span,
+        asked_names = set(names(asked or question))
+        scored = []
+        for (chunk, span), similarity in zip(candidates, dense, strict=True):
+            before = previous.get((chunk.article_id, span.start))
+            context = f"{chunk.title} {before.text if before else ''} {span.text}"
+            score = (
                 DENSE_WEIGHT * float(similarity)
-                + (1 - DENSE_WEIGHT) * _overlap(wanted, span, previous.get((chunk.article_id, span.start)))
-                + (0.0 if kind is None else KIND_BONUS if supplies(kind, span.text, focus) else -KIND_BONUS),
+                + (1 - DENSE_WEIGHT) * _overlap(wanted, span, before)
+                + (0.0 if kind is None else KIND_BONUS if supplies(kind, context, focus) else -KIND_BONUS)
+                - NAME_PENALTY * _missing_share(asked_names, context)
             )
-            for (chunk, span), similarity in zip(candidates, dense, strict=True)
-        ]
+            scored.append(ScoredSentence(chunk, span, score))
         order = sorted(range(len(scored)), key=lambda i: scored[i].score, reverse=True)
         return [scored[i] for i in order], vectors[order]
 
@@ -174,15 +194,36 @@ def _candidates(chunks: list[RetrievedChunk]) -> list[tuple[RetrievedChunk, Span
 
 
 def _previous_sentences(candidates: list[tuple[RetrievedChunk, Span]]) -> dict[tuple[str, int], Span]:
-    """For each sentence opening with a pronoun, the sentence before it in the same chunk."""
+    """For each sentence that leans on the one before it, that sentence (same chunk)."""
     out: dict[tuple[str, int], Span] = {}
     for chunk in {id(chunk): chunk for chunk, _ in candidates}.values():
         spans = split_sentences(chunk.text, offset=chunk.start)
         for before, span in pairwise(spans):
-            words = span.text.split(maxsplit=1)
-            if words and words[0].lower() in ANAPHORA:
+            if leans_on_previous(span.text):
                 out[(chunk.article_id, span.start)] = before
     return out
+
+
+def leans_on_previous(sentence: str) -> bool:
+    """ "It is now the first team valued at $10 billion": who "it" is, the sentence before says."""
+    words = sentence.split(maxsplit=1)
+    return bool(words) and (words[0].lower().strip(",") in ANAPHORA or bool(_STAND_IN.match(sentence)))
+
+
+def _with_antecedent(item: ScoredSentence, previous: dict[tuple[str, int], Span]) -> Span:
+    """The quoted sentence, with the one before it when it leans on it: the quote then names its subject."""
+    before = previous.get((item.chunk.article_id, item.span.start))
+    if before is None:
+        return item.span
+    offset = item.chunk.start
+    return Span(item.chunk.text[before.start - offset : item.span.end - offset], before.start, item.span.end)
+
+
+def _missing_share(wanted: set[str], context: str) -> float:
+    """Share of the question's names (stemmed) that the sentence, its antecedent and title lack."""
+    if not wanted:
+        return 0.0
+    return len(wanted - set(content_terms(context))) / len(wanted)
 
 
 def _term_weights(question: str, asked: str | None) -> dict[str, float]:
