@@ -197,4 +197,7 @@ class Answer(BaseModel):
     fell_back: bool = Field(False, description="The model's answer had no support; quotes shown instead.")
     notes: list[str] = Field(default_factory=list)
     timeframe: Timeframe | None = Field(None, description="The days the answer was drawn from.")
+    timeline: bool = Field(
+        False, description="A timeline: each claim is one dated line ('16 Oct 2025: ... [n]'), oldest first."
+    )
     timings: dict[str, float] = Field(default_factory=dict)
