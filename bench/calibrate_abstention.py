@@ -1,18 +1,22 @@
 """Measure the abstention threshold instead of guessing it.
 
-Asks every question of a Q&A set (default: the seed set) over the shipped
-corpus and prints the best evidence score of answerable and unanswerable
-questions side by side. A good threshold sits in the gap between the highest
-unanswerable score and the lowest answerable one.
+Asks every question of a Q&A set (default: the seed set over the shipped
+corpus; or any set over an existing store with --home) as of its own date,
+with abstention off, and prints the evidence scores of answerable and
+unanswerable questions side by side, then a sweep of thresholds with the
+abstention precision and recall each would give. A good threshold sits where
+both are high; the closing line names the one with the best F1.
 
-    python bench/calibrate_abstention.py [DATASET]
+    python -m bench.calibrate_abstention [DATASET] [--home RAG_HOME]
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 import tempfile
 from pathlib import Path
+
+import numpy as np
 
 from evals.datasets import load_dataset
 from rag.assistant import Assistant
@@ -22,23 +26,43 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
-    dataset = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "evals" / "datasets" / "seed.jsonl"
-    cases = load_dataset(dataset)
-    with tempfile.TemporaryDirectory() as home:
-        assistant = Assistant(Settings(home=Path(home), abstain_threshold=0.0))
-        assistant.ingest([ROOT / "corpus"])
-        scored = [(case, assistant.ask(case.question, case.history).evidence_score or 0.0) for case in cases]
-    answerable = sorted((score, case.question) for case, score in scored if not case.unanswerable)
-    unanswerable = sorted(((s, case.question) for case, s in scored if case.unanswerable), reverse=True)
-    print(f"{'answerable (lowest first)':<70}{'score':>7}")
-    for score, question in answerable[:8]:
-        print(f"  {question[:66]:<68}{score:>7.3f}")
-    print(f"{'unanswerable (highest first)':<70}{'score':>7}")
-    for score, question in unanswerable[:8]:
-        print(f"  {question[:66]:<68}{score:>7.3f}")
-    low, high = unanswerable[0][0], answerable[0][0]
-    print(f"\nhighest unanswerable {low:.3f}, lowest answerable {high:.3f}", end="")
-    print(f": threshold midpoint {(low + high) / 2:.3f}" if high > low else ": the sets overlap")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    seed = ROOT / "evals" / "datasets" / "seed.jsonl"
+    parser.add_argument("dataset", nargs="?", type=Path, default=seed)
+    parser.add_argument("--home", type=Path, help="An ingested store to ask (default: the seed corpus).")
+    args = parser.parse_args()
+    cases = load_dataset(args.dataset)
+    with tempfile.TemporaryDirectory() as scratch:
+        home = args.home or Path(scratch)
+        assistant = Assistant(Settings(home=home, abstain_threshold=-1.0))
+        if args.home is None:
+            assistant.ingest([ROOT / "corpus"])
+        scored = [
+            (case, assistant.ask(case.question, case.history, as_of=case.as_of).evidence_score or 0.0)
+            for case in cases
+        ]
+    answerable = np.array([score for case, score in scored if not case.unanswerable])
+    unanswerable = np.array([score for case, score in scored if case.unanswerable])
+    print(f"{len(answerable)} answerable, {len(unanswerable)} unanswerable questions")
+    for name, scores in (("answerable", answerable), ("unanswerable", unanswerable)):
+        if len(scores):
+            quartiles = np.percentile(scores, [10, 25, 50, 75, 90])
+            print(f"  {name:<13} p10/25/50/75/90: " + " ".join(f"{q:.3f}" for q in quartiles))
+    if not len(unanswerable) or not len(answerable):
+        return
+    print(f"\n{'threshold':>9} {'abst. prec.':>12} {'abst. recall':>13} {'answerable kept':>16} {'F1':>6}")
+    best = (0.0, 0.0)
+    for threshold in np.arange(0.30, 0.75, 0.02):
+        right = int((unanswerable < threshold).sum())
+        wrong = int((answerable < threshold).sum())
+        precision = right / (right + wrong) if right + wrong else 0.0
+        recall = right / len(unanswerable)
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        kept = 1 - wrong / len(answerable)
+        print(f"{threshold:>9.2f} {precision:>12.3f} {recall:>13.3f} {kept:>16.3f} {f1:>6.3f}")
+        best = max(best, (f1, float(threshold)))
+    print(f"\nhighest unanswerable {unanswerable.max():.3f}, lowest answerable {answerable.min():.3f}")
+    print(f"best F1 {best[0]:.3f} at {best[1]:.2f}", end="; ")
     print(f"current RAG_ABSTAIN_THRESHOLD: {Settings().abstain_threshold}")
 
 

@@ -76,9 +76,14 @@ class Assistant:
         k: int | None = None,
         filters: Filters | None = None,
         as_of: date | datetime | None = None,
+        timeline: bool | None = None,
     ) -> Answer:
-        """Answer `question` as of `as_of` (default today; a follow-up is read in the light of `history`)."""
-        state = self._state(question, history, k, filters, as_of)
+        """Answer `question` as of `as_of` (default today; a follow-up is read in the light of `history`).
+
+        `timeline=True` asks for dated lines in order ("How did X unfold?" gets one without asking);
+        `False` never gives one.
+        """
+        state = self._state(question, history, k, filters, as_of, timeline)
         answer = self._chain.invoke(state)
         return self._noted(answer)
 
@@ -90,11 +95,17 @@ class Assistant:
         k: int | None = None,
         filters: Filters | None = None,
         as_of: date | datetime | None = None,
+        timeline: bool | None = None,
     ) -> Iterator[str | Answer]:
         """Answer text as it is produced, then the final `Answer` (always last)."""
-        state = self._retrieval.invoke(self._state(question, history, k, filters, as_of))
+        state = self._retrieval.invoke(self._state(question, history, k, filters, as_of, timeline))
         started = time.perf_counter()
-        for item in self.answerer.stream(state["standalone"], state["found"], state["question"]):
+        if state["timeline"]:
+            answer = self.answerer.timeline(state["standalone"], state["found"], state["question"])
+            items: Iterator[str | Answer] = iter([answer.text, answer])
+        else:
+            items = self.answerer.stream(state["standalone"], state["found"], state["question"])
+        for item in items:
             if isinstance(item, Answer):
                 timings = {**state["timings"], "answer": (time.perf_counter() - started) * 1000}
                 yield self._noted(finish({**state, "answer": item, "timings": timings}))
@@ -108,6 +119,7 @@ class Assistant:
         k: int | None,
         filters: Filters | None,
         as_of: date | datetime | None,
+        timeline: bool | None = None,
     ) -> dict[str, object]:
         return {
             "question": self.check_question(question),
@@ -115,6 +127,7 @@ class Assistant:
             "k": k,
             "filters": filters,
             "as_of": reference_day(as_of),
+            "timeline": timeline,
         }
 
     def check_question(self, question: str) -> str:

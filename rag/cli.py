@@ -32,6 +32,7 @@ ANSWERERS = ["extractive", "openai", "ollama", "llamacpp"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("rag.cli:ingest", "Index articles from files and folders (default: corpus/)."),
     "ask": ("rag.cli:ask", "Ask a question; prints a cited answer."),
+    "timeline": ("rag.cli:timeline", "How a story unfolded: dated, cited sentences, oldest first."),
     "stats": ("rag.cli:stats", "What the store holds."),
     "web": ("ui.web:command", "Serve the browser chat."),
     "slack": ("ui.slack:command", "Run the Slack bot (HTTP events or Socket Mode)."),
@@ -219,6 +220,37 @@ def ask(
     click.echo(answer.model_dump_json(indent=2) if as_json else render_answer(answer))
 
 
+@click.command()
+@click.argument("topic")
+@click.option("--source", help="Only articles from this source.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or after.")
+@as_of_option
+@click.option("--json", "as_json", is_flag=True, help="Print the whole Answer object as JSON.")
+@click.pass_context
+@friendly_errors
+def timeline(
+    ctx: click.Context, topic: str, source: str | None, since: Any, as_of: Any, as_json: bool
+) -> None:
+    """How TOPIC unfolded: one dated, cited sentence per day, oldest first.
+
+    Each line is a sentence quoted from an article published that day. In
+    `rag ask` and the chat, "How did X unfold?", "timeline of X" and "what
+    changed since June?" give the same list.
+
+    \b
+    Example:
+      rag timeline "Gaza ceasefire talks"
+      rag timeline --since 2024-01-01 --as-of 2024-06-30 "the bridge closure"
+    """
+    from rag.query.retrieval import Filters
+
+    assistant = open_assistant(load_settings(ctx))
+    answer = assistant.ask(
+        topic, filters=Filters(source=source, since=_day(since)), as_of=_day(as_of), timeline=True
+    )
+    click.echo(answer.model_dump_json(indent=2) if as_json else render_answer(answer))
+
+
 def _streamed(assistant: Assistant, question: str, filters: Filters, as_of: date | None) -> Answer:
     """A model's words on stderr as it writes them (unverified, dimmed); the verified Answer returned."""
     from rag.schema import Answer
@@ -241,7 +273,7 @@ def render_answer(answer: Answer) -> str:
     claims = [
         claim.text if claim.supported else f"(!) {claim.text} [not in the sources]" for claim in answer.claims
     ]
-    lines = [" ".join(claims) if claims else answer.text, ""]
+    lines = [("\n" if answer.timeline else " ").join(claims) if claims else answer.text, ""]
     if answer.abstained:
         lines += ["Nearest articles:"] + [
             f"  - {source.title}" + _dated(source.dateline) for source in answer.nearest

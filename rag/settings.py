@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Chunks handed to the answerer.")
     fetch_k: int = Field(30, ge=1, description="Candidates per retriever before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    timeline_k: int = Field(20, ge=1, le=100, description="Chunks a timeline is built from.")
+    timeline_lines: int = Field(12, ge=1, le=50, description="Most dated lines a timeline shows.")
     recency_weight: float = Field(
         0.3,
         ge=0,

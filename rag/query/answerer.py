@@ -16,6 +16,10 @@ class Answerer(Protocol):
         """A complete answer (`question` is the standalone question, `asked` the user's own words)."""
         ...
 
+    def timeline(self, question: str, found: SearchResult, asked: str | None = None) -> Answer:
+        """Dated, cited sentences from every retrieved article, oldest first, one line per date."""
+        ...
+
     def stream(self, question: str, found: SearchResult, asked: str | None = None) -> Iterator[str | Answer]:
         """Text as it is produced, then the final `Answer`."""
         ...

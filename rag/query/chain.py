@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
@@ -16,7 +17,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from rag.query.answerer import Answerer
 from rag.query.citations import nearest_articles
 from rag.query.retrieval import Filters, HybridRetriever, Recency
-from rag.query.timeframe import resolve, without_phrase
+from rag.query.timeframe import asks_for_timeline, resolve, without_phrase
 from rag.schema import Answer, RetrievedChunk, Timeframe
 from rag.settings import Settings
 
@@ -46,26 +47,31 @@ def build_retrieval_chain(
     def retrieve_step(state: State) -> State:
         timeframe = resolve(state["standalone"], state["as_of"])
         filters = (state.get("filters") or Filters()).within(timeframe.since, timeframe.published_until)
-        recency = recency_for(timeframe, settings)
+        timeline = state.get("timeline")
+        if timeline is None:
+            timeline = asks_for_timeline(state["question"])
+        # A timeline wants every date the story has, not the newest: more chunks, no recency prior.
+        k = max(state.get("k") or settings.top_k, settings.timeline_k) if timeline else state.get("k")
+        recency = recency_for(timeframe, settings) if not timeline else None
         # Time words name when, not what: they would only match articles that say "week".
         query = without_phrase(state["standalone"], timeframe)
-        found = retriever.search(query, state.get("k"), filters, recency)
+        found = replace(retriever.search(query, k, filters, recency), timeframe=timeframe)
         outside: list[RetrievedChunk] = []
         if not found.chunks and timeframe.since:
             # Nothing in the window: the reader still sees what lies outside it, as nearest articles.
             base = (state.get("filters") or Filters()).within(None, timeframe.as_of)
             outside = retriever.search(query, state.get("k"), base, recency).chunks
-        return {**state, "found": found, "timeframe": timeframe, "outside": outside}
+        return {**state, "found": found, "timeframe": timeframe, "outside": outside, "timeline": timeline}
 
     return timed("condense", condense_step) | timed("retrieve", retrieve_step)
 
 
 def recency_for(timeframe: Timeframe, settings: Settings) -> Recency:
-    """The recency prior a question gets: none inside a window it names, more when it asks for the latest."""
+    """The recency prior a question gets: none when it names its time, more when it asks for the latest."""
     weight = settings.latest_recency_weight if timeframe.latest else settings.recency_weight
     return Recency(
         timeframe.as_of,
-        0.0 if timeframe.phrase and not timeframe.period else weight,
+        0.0 if timeframe.phrase else weight,
         settings.recency_half_life_days,
         period=(timeframe.since, timeframe.until) if timeframe.period and timeframe.since else None,
         period_weight=settings.period_weight,
@@ -78,7 +84,8 @@ def build_answer_chain(
     """The whole pipeline; `invoke({"question", "history", "as_of", "k", "filters"})` gives an `Answer`."""
 
     def answer_step(state: State) -> State:
-        return {**state, "answer": answerer.answer(state["standalone"], state["found"], state["question"])}
+        respond = answerer.timeline if state["timeline"] else answerer.answer
+        return {**state, "answer": respond(state["standalone"], state["found"], state["question"])}
 
     return (
         build_retrieval_chain(retriever, answerer, settings)

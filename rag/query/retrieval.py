@@ -19,7 +19,7 @@ from pydantic import ConfigDict
 
 from rag.components.vector_store import ChromaStore, StoredChunk
 from rag.query.lexical import LexicalIndex
-from rag.schema import RetrievedChunk
+from rag.schema import RetrievedChunk, Timeframe
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,9 @@ def _day(value: date) -> int:
 class SearchResult:
     chunks: list[RetrievedChunk]
     query_vector: np.ndarray
+    # The window the chunks were drawn from; answerers read `latest` from it.
+    timeframe: Timeframe | None = None
+    recency: Recency | None = None
 
 
 @dataclass(frozen=True)
@@ -143,9 +146,8 @@ class HybridRetriever(BaseRetriever):
         }
         best = sorted(scores, key=scores.__getitem__, reverse=True)[:k]
         similarity = dict(dense)
-        return SearchResult(
-            [_retrieved(chunks[id_], scores[id_], similarity.get(id_)) for id_ in best], vector
-        )
+        chosen = [_retrieved(chunks[id_], scores[id_], similarity.get(id_)) for id_ in best]
+        return SearchResult(chosen, vector, recency=recency)
 
     def fuse(self, dense: list[tuple[str, float]], lexical: list[tuple[str, float]]) -> dict[str, float]:
         """Reciprocal-rank fusion, scaled so the best candidate scores 1."""

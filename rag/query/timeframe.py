@@ -37,6 +37,13 @@ _COUNT = r"(?<![\d,.])(\d{1,3}|a|one|two|three|four|five|six|seven|ten)"
 
 # Words that ask for the newest state of things.
 LATEST = re.compile(r"\b(latest|current(ly)?|now|recent(ly)?|still|newest|so far|as of)\b", re.IGNORECASE)
+# "How did X unfold?", "timeline of X", "what changed since June?": dated lines, oldest first.
+TIMELINE = re.compile(
+    r"\b(timeline|chronology|sequence of events)\b"
+    r"|\bhow (did|has|have)\b.{1,80}\b(unfold(ed)?|develop(ed)?|evolve[d]?|progress(ed)?|change[d]?)\b"
+    r"|\bwhat (has |have )?changed\b",
+    re.IGNORECASE,
+)
 # "this week" in a news quiz means the days before the reference day, not the calendar week.
 WEEK_SPAN = 7
 
@@ -58,6 +65,10 @@ def resolve(question: str, as_of: date) -> Timeframe:
             as_of=as_of, since=since, until=until, phrase=match.group(0).strip(), period=until < as_of
         )
     return Timeframe(as_of=as_of, until=as_of, latest=bool(LATEST.search(question)))
+
+
+def asks_for_timeline(question: str) -> bool:
+    return bool(TIMELINE.search(question))
 
 
 def without_phrase(question: str, timeframe: Timeframe) -> str:

@@ -12,7 +12,9 @@ __all__ = ["Answerer", "ExtractiveAnswerer", "build_answerer"]
 
 def build_answerer(settings: Settings, embedder: Embedder) -> Answerer:
     """The configured answerer; a language model is checked now, so a bad setting fails at start-up."""
-    extractive = ExtractiveAnswerer(embedder, settings.max_answer_sentences, settings.abstain_threshold)
+    extractive = ExtractiveAnswerer(
+        embedder, settings.max_answer_sentences, settings.abstain_threshold, settings.timeline_lines
+    )
     if settings.answerer == "extractive":
         return extractive
     from rag.components.answerer.generative import GenerativeAnswerer

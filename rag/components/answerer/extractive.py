@@ -25,7 +25,7 @@ from rag.query.citations import CitationLedger, nearest_articles
 from rag.query.condense import condense
 from rag.query.instructions import looks_like_instruction
 from rag.query.retrieval import SearchResult
-from rag.schema import Answer, Claim, RetrievedChunk, Span, Turn
+from rag.schema import Answer, Claim, RetrievedChunk, Span, Turn, day_label
 from rag.text.sentences import split_sentences
 from rag.text.terms import content_terms
 
@@ -48,6 +48,8 @@ _STAND_IN = re.compile(
 )
 # Taken from a sentence for each of the question's names it misses (article title included).
 NAME_PENALTY = 0.15
+# Share of the retriever's time preference (recency prior, a named period) a sentence gets too.
+TIME_WEIGHT = 0.25
 # A word met only in the sentence a pronoun points to counts this much.
 BORROWED_WEIGHT = 0.5
 # A word a follow-up carries over from the previous question counts this much.
@@ -65,10 +67,13 @@ class ScoredSentence:
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, max_sentences: int, threshold: float) -> None:
+    def __init__(
+        self, embedder: Embedder, max_sentences: int, threshold: float, timeline_lines: int = 12
+    ) -> None:
         self.embedder = embedder
         self.max_sentences = max_sentences
         self.threshold = threshold
+        self.timeline_lines = timeline_lines
 
     def answer(self, question: str, found: SearchResult, asked: str | None = None) -> Answer:
         scored, vectors = self.score(question, found, asked)
@@ -76,6 +81,10 @@ class ExtractiveAnswerer:
         if best is None or best < self.threshold:
             return abstention(question, found.chunks).model_copy(update={"evidence_score": best})
         chosen = self._select(scored, vectors)
+        latest = found.timeframe is not None and found.timeframe.latest
+        if latest:
+            # "What is the latest ...": the newest supporting sentence first.
+            chosen.sort(key=lambda item: item.chunk.published or "", reverse=True)
         previous = _previous_sentences([(item.chunk, item.span) for item in scored])
         ledger = CitationLedger()
         claims = []
@@ -90,6 +99,11 @@ class ExtractiveAnswerer:
             index = ledger.cite(item.chunk, span)
             marker = ledger.citations[index].number
             claims.append(Claim(text=f"{span.text} [{marker}]", citations=[index]))
+        if latest and chosen[0].chunk.published:
+            first = claims[0]
+            claims[0] = first.model_copy(
+                update={"text": f"As of {day_label(chosen[0].chunk.published)}: {first.text}"}
+            )
         return Answer(
             question=question,
             standalone_question=question,
@@ -100,6 +114,41 @@ class ExtractiveAnswerer:
             retrieved=found.chunks,
             answerer=self.name,
             evidence_score=best,
+        )
+
+    def timeline(self, question: str, found: SearchResult, asked: str | None = None) -> Answer:
+        """The best-supported sentence of each publication day, oldest first, one line per day.
+
+        Undated articles cannot be placed on a timeline and are left out.
+        """
+        scored, _ = self.score(question, found, asked)
+        best_of_day: dict[str, ScoredSentence] = {}
+        for item in scored:
+            if item.score >= self.threshold and item.chunk.published:
+                best_of_day.setdefault(item.chunk.published[:10], item)
+        if not best_of_day:
+            best = scored[0].score if scored else None
+            return abstention(question, found.chunks).model_copy(update={"evidence_score": best})
+        strongest = sorted(best_of_day, key=lambda day: best_of_day[day].score, reverse=True)
+        days = sorted(strongest[: self.timeline_lines])
+        ledger = CitationLedger()
+        claims = []
+        for day in days:
+            item = best_of_day[day]
+            index = ledger.cite(item.chunk, item.span)
+            marker = ledger.citations[index].number
+            claims.append(Claim(text=f"{day_label(day)}: {item.span.text} [{marker}]", citations=[index]))
+        return Answer(
+            question=question,
+            standalone_question=question,
+            text="\n".join(claim.text for claim in claims),
+            claims=claims,
+            citations=ledger.citations,
+            sources=ledger.sources,
+            retrieved=found.chunks,
+            answerer=self.name,
+            evidence_score=max(item.score for item in best_of_day.values()),
+            timeline=True,
         )
 
     def stream(self, question: str, found: SearchResult, asked: str | None = None) -> Iterator[str | Answer]:
@@ -132,6 +181,7 @@ class ExtractiveAnswerer:
         kind = expected_kind(asked or question)
         focus = focus_terms(asked or question)
         asked_names = set(names(asked or question))
+        recency = found.recency
         scored = []
         for (chunk, span), similarity in zip(candidates, dense, strict=True):
             before = previous.get((chunk.article_id, span.start))
@@ -141,6 +191,7 @@ class ExtractiveAnswerer:
                 + (1 - DENSE_WEIGHT) * _overlap(wanted, span, before)
                 + (0.0 if kind is None else KIND_BONUS if supplies(kind, context, focus) else -KIND_BONUS)
                 - NAME_PENALTY * _missing_share(asked_names, context)
+                + (TIME_WEIGHT * recency.boost({"published_day": _day_number(chunk)}) if recency else 0.0)
             )
             scored.append(ScoredSentence(chunk, span, score))
         order = sorted(range(len(scored)), key=lambda i: scored[i].score, reverse=True)
@@ -217,6 +268,10 @@ def _with_antecedent(item: ScoredSentence, previous: dict[tuple[str, int], Span]
         return item.span
     offset = item.chunk.start
     return Span(item.chunk.text[before.start - offset : item.span.end - offset], before.start, item.span.end)
+
+
+def _day_number(chunk: RetrievedChunk) -> int | None:
+    return int(chunk.published[:10].replace("-", "")) if chunk.published else None
 
 
 def _missing_share(wanted: set[str], context: str) -> float:

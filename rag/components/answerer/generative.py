@@ -52,6 +52,10 @@ class GenerativeAnswerer:
         assert isinstance(final, Answer)
         return final
 
+    def timeline(self, question: str, found: SearchResult, asked: str | None = None) -> Answer:
+        """Quoted: a date beside a sentence a model wrote would be a date nobody checked."""
+        return self.extractive.timeline(question, found, asked)
+
     def stream(self, question: str, found: SearchResult, asked: str | None = None) -> Iterator[str | Answer]:
         quoted = self.extractive.answer(question, found, asked)
         if quoted.abstained:
