@@ -67,24 +67,24 @@ class Settings(BaseSettings):
 
     # Retrieval
     top_k: int = Field(5, ge=1, le=50, description="Chunks handed to the answerer.")
-    fetch_k: int = Field(30, ge=1, description="Candidates per retriever before fusion.")
+    fetch_k: int = Field(50, ge=1, description="Candidates per retriever before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     timeline_k: int = Field(20, ge=1, le=100, description="Chunks a timeline is built from.")
     timeline_lines: int = Field(12, ge=1, le=50, description="Most dated lines a timeline shows.")
     recency_weight: float = Field(
-        0.3,
+        1.5,
         ge=0,
-        description="How much newer articles are preferred when the question names no time "
-        "(0 = not at all); relevance scores 1 at best. Tuned on realtimeqa-dev.",
+        description="How much newer articles are preferred when the question names no time: relevance "
+        "x (1 + weight x 0.5^(age/half-life)); 0 = not at all. Tuned on realtimeqa-dev.",
     )
     latest_recency_weight: float = Field(
-        0.6, ge=0, description="The same for questions asking for the latest, current or recent state."
+        3.0, ge=0, description="The same for questions asking for the latest, current or recent state."
     )
     period_weight: float = Field(
-        0.3, ge=0, description="Preference for articles inside a past period a question names (in March)."
+        1.0, ge=0, description="Preference for articles inside a past period a question names (in March)."
     )
     recency_half_life_days: float = Field(
-        30, gt=0, description="Age at which an article's recency prior halves, in days before the as-of day."
+        14, gt=0, description="Age at which an article's recency prior halves, in days before the as-of day."
     )
 
     # Answering

@@ -79,11 +79,12 @@ class SearchResult:
 class Recency:
     """A prior for newer articles: news questions are mostly about recent events.
 
-    It is added to the fused relevance score (best candidate = 1), so it
-    reorders close calls but cannot lift an article that does not match over
-    one that alone does. `weight` is 0 when the question names its own window;
-    a past period the question names ("in March") adds `period_weight` to
-    articles published inside it.
+    It multiplies the fused relevance score (best candidate = 1) by
+    `1 + boost`, so it reorders close calls, but a candidate that matches
+    weakly stays weak: with weight 1.5, a chunk of today must match at least
+    40% as well as an old one to pass it. `weight` is 0 when the question
+    names its own time; a past period it names ("in March") adds
+    `period_weight` to articles published inside it.
     """
 
     as_of: date
@@ -93,11 +94,15 @@ class Recency:
     period_weight: float = 0.0
 
     def boost(self, metadata: dict[str, Any]) -> float:
-        """What a chunk with this metadata adds to its fused score."""
+        """How much a chunk with this metadata is preferred for its date (0 = not at all)."""
         day = metadata.get("published_day")
-        period = self.period
-        inside = period is not None and bool(day) and _day(period[0]) <= day <= _day(period[1])
-        return self.weight * self.prior(day) + (self.period_weight if inside else 0.0)
+        return self.weight * self.prior(day) + (self.period_weight if self.inside(day) else 0.0)
+
+    def inside(self, published_day: int | None) -> bool:
+        """Published inside the past period the question names."""
+        if self.period is None or not published_day:
+            return False
+        return _day(self.period[0]) <= published_day <= _day(self.period[1])
 
     def prior(self, published_day: int | None) -> float:
         """1 for an article of the reference day, halving every `half_life_days`; 0 when undated."""
@@ -109,7 +114,11 @@ class Recency:
 
 
 class HybridRetriever(BaseRetriever):
-    """Dense and BM25 candidates (`fetch_k` each), fused, reordered by recency; the best `k` returned."""
+    """Dense and BM25 candidates (`fetch_k` each), fused, reordered by recency; the best `k` returned.
+
+    The `k` come from as many articles as possible: one article's chunks fill
+    the list only when no other article is left among the candidates.
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -117,7 +126,7 @@ class HybridRetriever(BaseRetriever):
     embedder: Any
     lexical: LexicalIndex
     k: int = 5
-    fetch_k: int = 30
+    fetch_k: int = 50
     rrf_k: int = 60
     filters: Filters = Filters()
 
@@ -134,17 +143,19 @@ class HybridRetriever(BaseRetriever):
         fetch = max(self.fetch_k, k)
         dense = self.store.nearest(vector, fetch, where=filters.where())
         lexical = self.lexical.search(query, fetch, keep=filters.keep if filters else None)
-        fused = self.fuse(dense, [(hit.id, hit.score) for hit in lexical])
-        ranked = sorted(fused, key=fused.__getitem__, reverse=True)
-        pool = ranked if recency and (recency.weight > 0 or recency.period) else ranked[:k]
+        lexical_ids = [(hit.id, hit.score) for hit in lexical]
+        fused = self.fuse(dense, lexical_ids)
         # One read for the candidates' text; a chunk deleted since BM25 was built is simply not returned.
-        chunks = {chunk.id: chunk for chunk in self.store.get(pool)} if pool else {}
+        chunks = {chunk.id: chunk for chunk in self.store.get(list(fused))} if fused else {}
         scores = {
-            id_: fused[id_] + (recency.boost(chunks[id_].metadata) if recency else 0.0)
-            for id_ in pool
+            id_: score * (1.0 + (recency.boost(chunks[id_].metadata) if recency else 0.0))
+            for id_, score in fused.items()
             if id_ in chunks
         }
-        best = sorted(scores, key=scores.__getitem__, reverse=True)[:k]
+        ranked = sorted(scores, key=scores.__getitem__, reverse=True)
+        ranked = _articles_first(ranked, {id_: chunks[id_].metadata["article_id"] for id_ in ranked})
+        leaders = [ranking[0][0] for ranking in (dense, lexical_ids) if ranking and ranking[0][0] in scores]
+        best = _with_leaders(ranked, leaders, k)
         similarity = dict(dense)
         chosen = [_retrieved(chunks[id_], scores[id_], similarity.get(id_)) for id_ in best]
         return SearchResult(chosen, vector, recency=recency)
@@ -169,6 +180,33 @@ class HybridRetriever(BaseRetriever):
             )
             for chunk in self.search(query, k).chunks
         ]
+
+
+def _with_leaders(ranked: list[str], leaders: list[str], k: int) -> list[str]:
+    """The top `k`, with each retriever's first choice kept in it.
+
+    Fusion rewards chunks both retrievers find; a chunk only one of them ranks
+    first (a rare name BM25 alone matches, a paraphrase only the dense side
+    sees) would otherwise sink below chunks both found at middling ranks.
+    """
+    best = ranked[:k]
+    for leader in leaders:
+        if leader not in best:
+            keep = [id_ for id_ in best if id_ in leaders]
+            others = [id_ for id_ in best if id_ not in leaders]
+            best = [id_ for id_ in ranked if id_ in {*keep, *others[: k - len(keep) - 1], leader}]
+    return best
+
+
+def _articles_first(ranked: list[str], article_of: dict[str, str]) -> list[str]:
+    """Each article's best chunk in rank order, then the rest: five articles beat five chunks of one."""
+    seen: set[str] = set()
+    first: list[str] = []
+    rest: list[str] = []
+    for id_ in ranked:
+        (rest if article_of[id_] in seen else first).append(id_)
+        seen.add(article_of[id_])
+    return first + rest
 
 
 def _retrieved(chunk: StoredChunk, score: float, similarity: float | None) -> RetrievedChunk:

@@ -24,7 +24,7 @@ from rag.query.answer_types import expected_kind, focus_terms, names, supplies
 from rag.query.citations import CitationLedger, nearest_articles
 from rag.query.condense import condense
 from rag.query.instructions import looks_like_instruction
-from rag.query.retrieval import SearchResult
+from rag.query.retrieval import Recency, SearchResult
 from rag.schema import Answer, Claim, RetrievedChunk, Span, Turn, day_label
 from rag.text.sentences import split_sentences
 from rag.text.terms import content_terms
@@ -48,8 +48,10 @@ _STAND_IN = re.compile(
 )
 # Taken from a sentence for each of the question's names it misses (article title included).
 NAME_PENALTY = 0.15
-# Share of the retriever's time preference (recency prior, a named period) a sentence gets too.
-TIME_WEIGHT = 0.25
+# A sentence's share of the retriever's time preference: its recency prior times this, and
+# this bonus when it lies inside a past period the question names ("in January").
+TIME_WEIGHT = 0.07
+PERIOD_BONUS = 0.15
 # A word met only in the sentence a pronoun points to counts this much.
 BORROWED_WEIGHT = 0.5
 # A word a follow-up carries over from the previous question counts this much.
@@ -191,7 +193,7 @@ class ExtractiveAnswerer:
                 + (1 - DENSE_WEIGHT) * _overlap(wanted, span, before)
                 + (0.0 if kind is None else KIND_BONUS if supplies(kind, context, focus) else -KIND_BONUS)
                 - NAME_PENALTY * _missing_share(asked_names, context)
-                + (TIME_WEIGHT * recency.boost({"published_day": _day_number(chunk)}) if recency else 0.0)
+                + (_time_bonus(recency, _day_number(chunk)) if recency else 0.0)
             )
             scored.append(ScoredSentence(chunk, span, score))
         order = sorted(range(len(scored)), key=lambda i: scored[i].score, reverse=True)
@@ -268,6 +270,10 @@ def _with_antecedent(item: ScoredSentence, previous: dict[tuple[str, int], Span]
         return item.span
     offset = item.chunk.start
     return Span(item.chunk.text[before.start - offset : item.span.end - offset], before.start, item.span.end)
+
+
+def _time_bonus(recency: Recency, day: int | None) -> float:
+    return TIME_WEIGHT * recency.weight * recency.prior(day) + (PERIOD_BONUS if recency.inside(day) else 0.0)
 
 
 def _day_number(chunk: RetrievedChunk) -> int | None:
