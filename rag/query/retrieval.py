@@ -30,13 +30,18 @@ class Filters:
     since: date | None = None
     until: date | None = None
 
-    def where(self) -> dict[str, Any] | None:
+    def where(self, today: date | None = None) -> dict[str, Any] | None:
+        """The filters as a Chroma `where`; an `until` of `today` or later is left to `keep`.
+
+        "Nothing after today" excludes almost nothing, so it is checked on the
+        candidates instead of making every question a filtered vector search.
+        """
         clauses: list[dict[str, Any]] = []
         if self.source:
             clauses.append({"source": self.source})
         if self.since:
             clauses.append({"published_day": {"$gte": _day(self.since)}})
-        if self.until:
+        if self.until and not (today and self.until >= today):
             clauses.append({"published_day": {"$lte": _day(self.until)}})
         if not clauses:
             return None
@@ -141,7 +146,7 @@ class HybridRetriever(BaseRetriever):
         filters = filters if filters is not None else self.filters
         vector = self.embedder.embed_query(query)
         fetch = max(self.fetch_k, k)
-        dense = self.store.nearest(vector, fetch, where=filters.where())
+        dense = self.store.nearest(vector, fetch, where=filters.where(today=date.today()))
         lexical = self.lexical.search(query, fetch, keep=filters.keep if filters else None)
         lexical_ids = [(hit.id, hit.score) for hit in lexical]
         fused = self.fuse(dense, lexical_ids)
@@ -150,7 +155,7 @@ class HybridRetriever(BaseRetriever):
         scores = {
             id_: score * (1.0 + (recency.boost(chunks[id_].metadata) if recency else 0.0))
             for id_, score in fused.items()
-            if id_ in chunks
+            if id_ in chunks and filters.keep(chunks[id_].metadata)
         }
         ranked = sorted(scores, key=scores.__getitem__, reverse=True)
         ranked = _articles_first(ranked, {id_: chunks[id_].metadata["article_id"] for id_ in ranked})
@@ -189,13 +194,9 @@ def _with_leaders(ranked: list[str], leaders: list[str], k: int) -> list[str]:
     first (a rare name BM25 alone matches, a paraphrase only the dense side
     sees) would otherwise sink below chunks both found at middling ranks.
     """
-    best = ranked[:k]
-    for leader in leaders:
-        if leader not in best:
-            keep = [id_ for id_ in best if id_ in leaders]
-            others = [id_ for id_ in best if id_ not in leaders]
-            best = [id_ for id_ in ranked if id_ in {*keep, *others[: k - len(keep) - 1], leader}]
-    return best
+    chosen = sorted(set(leaders), key=ranked.index)[:k]
+    chosen += [id_ for id_ in ranked if id_ not in chosen][: k - len(chosen)]
+    return sorted(chosen, key=ranked.index)
 
 
 def _articles_first(ranked: list[str], article_of: dict[str, str]) -> list[str]:

@@ -125,9 +125,18 @@ class ChromaStore:
         """
         if n <= 0:
             return []
-        result = self.collection.query(
-            query_embeddings=[embedding], n_results=n, where=where or None, include=["distances"]
-        )
+        from chromadb.errors import InternalError
+
+        try:
+            result = self.collection.query(
+                query_embeddings=[embedding], n_results=n, where=where or None, include=["distances"]
+            )
+        except InternalError:
+            if not where:
+                raise
+            # Another process is writing: the filter saw ids this client's vector index does not
+            # hold yet ("Error finding id"). Search unfiltered; callers check candidates' metadata.
+            result = self.collection.query(query_embeddings=[embedding], n_results=n, include=["distances"])
         return [
             (id_, 1.0 - float(distance))
             for id_, distance in zip(result["ids"][0], result["distances"][0], strict=True)
