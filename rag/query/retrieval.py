@@ -19,6 +19,7 @@ from pydantic import ConfigDict
 
 from rag.components.vector_store import ChromaStore, StoredChunk
 from rag.query.lexical import LexicalIndex
+from rag.query.stories import one_per_story
 from rag.schema import RetrievedChunk
 
 
@@ -88,12 +89,15 @@ class HybridRetriever(BaseRetriever):
         for ranking in ([id_ for id_, _ in dense], [hit.id for hit in lexical]):
             for rank, id_ in enumerate(ranking):
                 fused[id_] = fused.get(id_, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-        best = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
+        # Three times k: room for copies of one story to fold into one chunk and still leave k.
+        best = sorted(fused, key=fused.__getitem__, reverse=True)[: k * 3]
         # One read for the winners' text; a chunk deleted since BM25 was built is simply not returned.
         chunks = {chunk.id: chunk for chunk in self.store.get(best)} if best else {}
         similarity = dict(dense)
         return SearchResult(
-            [_retrieved(chunks[id_], fused[id_], similarity.get(id_)) for id_ in best if id_ in chunks],
+            one_per_story(
+                [_retrieved(chunks[id_], fused[id_], similarity.get(id_)) for id_ in best if id_ in chunks]
+            )[:k],
             vector,
         )
 
@@ -124,4 +128,5 @@ def _retrieved(chunk: StoredChunk, score: float, similarity: float | None) -> Re
         source=meta.get("source"),
         url=meta.get("url"),
         published=meta.get("published"),
+        story_id=meta.get("story_id"),
     )
