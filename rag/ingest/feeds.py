@@ -43,28 +43,27 @@ def parse_feed(body: bytes, url: str) -> Feed:
     import feedparser
 
     parsed = feedparser.parse(body, response_headers={"content-location": url})
-    version = parsed.get("version", "")
-    if not version or (parsed.get("bozo") and not parsed.entries):
-        problem = parsed.get("bozo_exception")
-        reason = f": {str(problem).splitlines()[0]}" if problem else ""
-        raise FeedError(f"malformed feed at {url}{reason}")
     outlet = parsed.feed.get("title") or None
     items = []
     for entry in parsed.entries:
         link = entry.get("link") or None
         key = entry.get("id") or link or entry.get("title")
-        if not key:
-            continue
-        items.append(
-            FeedItem(
-                key=str(key),
-                link=link,
-                title=str(entry.get("title") or ""),
-                text=_entry_text(entry),
-                published=_entry_date(entry),
-                outlet=outlet,
+        if key:
+            items.append(
+                FeedItem(
+                    key=str(key),
+                    link=link,
+                    title=str(entry.get("title") or ""),
+                    text=_entry_text(entry),
+                    published=_entry_date(entry),
+                    outlet=outlet,
+                )
             )
-        )
+    # feedparser reads broken XML leniently; it is a feed only if it is one and something usable came out.
+    if not parsed.get("version") or (parsed.get("bozo") and not items):
+        problem = parsed.get("bozo_exception")
+        reason = f": {str(problem).splitlines()[0]}" if problem else ""
+        raise FeedError(f"malformed feed at {url}{reason}")
     return Feed(outlet, items)
 
 

@@ -114,7 +114,7 @@ class Fetcher:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             scheme = parts.scheme or "a bare path"
-            raise FetchError(f"only http and https URLs are fetched, not {scheme}: {url}")
+            raise FetchError(f"only http and https URLs are fetched, not {scheme}")
         if not parts.hostname:
             raise FetchError(f"no host in {url}")
         try:
@@ -152,12 +152,12 @@ class Fetcher:
                     )
                 if answer.status_code >= 400:
                     raise FetchError(
-                        f"HTTP {answer.status_code} {answer.reason_phrase} from {url}", answer.status_code
+                        f"HTTP {answer.status_code} {answer.reason_phrase}", answer.status_code
                     )
                 content_type = answer.headers.get("content-type", "").split(";")[0].strip().lower()
                 if content_type not in accept:
                     raise FetchError(
-                        f"expected {_kind(accept)} from {url}, got {content_type or 'no content type'}",
+                        f"expected {_kind(accept)}, got {content_type or 'no content type'}",
                         answer.status_code,
                     )
                 body = self._read(answer, url, deadline)
@@ -170,12 +170,12 @@ class Fetcher:
                     answer.headers.get("last-modified"),
                 )
         except httpx.TimeoutException:
-            raise FetchError(f"timed out after {self.settings.fetch_timeout:g}s: {url}") from None
+            raise FetchError(f"timed out after {self.settings.fetch_timeout:g}s") from None
         except httpx.HTTPError as error:
-            raise FetchError(f"cannot fetch {url}: {error or type(error).__name__}") from None
+            raise FetchError(f"connection failed: {error or type(error).__name__}") from None
 
     def _read(self, answer: httpx.Response, url: str, deadline: float) -> bytes:
-        too_big = f"{url} is larger than {self.settings.fetch_max_mb:g} MB (RAG_FETCH_MAX_MB)"
+        too_big = f"the response is larger than {self.settings.fetch_max_mb:g} MB (RAG_FETCH_MAX_MB)"
         declared = answer.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise FetchError(too_big)

@@ -28,6 +28,7 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 NUM_PERM = 128
+SCHEME = "affine32"  # named, so signatures read back from disk are compared with the same hashing
 SHINGLE_WORDS = 3
 MIN_JACCARD = 0.2
 _WORD = re.compile(r"\w+")
@@ -49,7 +50,7 @@ class Signature:
     @classmethod
     def of(cls, text: str) -> Signature:
         pieces = shingles(text)
-        minhash = MinHash(num_perm=NUM_PERM)
+        minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
         minhash.update_batch(list(pieces))
         return cls(minhash, len(pieces))
 
@@ -77,7 +78,8 @@ class StoryIndex:
             for article_id, story_id, size, values in self._db.execute(
                 "SELECT article_id, story_id, size, hashvalues FROM stories"
             ):
-                minhash = MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(values, dtype=np.uint64))
+                hashvalues = np.frombuffer(values, dtype=np.uint32)
+                minhash = MinHash(num_perm=NUM_PERM, hashvalues=hashvalues, scheme=SCHEME)
                 self._put(article_id, story_id, Signature(minhash, size))
 
     def story_of(self, article_id: str) -> str | None:
@@ -129,7 +131,7 @@ class StoryIndex:
                     article_id,
                     story_id,
                     signature.size,
-                    signature.minhash.hashvalues.astype(np.uint64).tobytes(),
+                    signature.minhash.hashvalues.astype(np.uint32).tobytes(),
                 ),
             )
 

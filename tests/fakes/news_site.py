@@ -17,6 +17,7 @@ from email.utils import format_datetime
 from datetime import UTC, datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 
 @dataclass
@@ -50,12 +51,13 @@ class NewsSite:
 
     def handle(self, handler: BaseHTTPRequestHandler) -> None:
         headers = {key.lower(): value for key, value in handler.headers.items()}
+        path = urlsplit(handler.path).path  # the query string does not choose the page, as on most sites
         with self._lock:
-            self.requests.append((handler.path, headers))
+            self.requests.append((path, headers))
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
-            route = self.routes.get(handler.path)
+            route = self.routes.get(path)
             if route is None:
                 handler.send_response(404)
                 handler.send_header("Content-Type", "text/plain")

@@ -91,7 +91,7 @@ def test_a_slow_server_times_out(site, tmp_path):
 
 def test_the_content_type_is_checked_before_parsing(site, tmp_path):
     url = site.serve("/feed.xml", PAGE)
-    with pytest.raises(FetchError, match=r"expected a feed \(XML\) from .*, got text/html"):
+    with pytest.raises(FetchError, match=r"expected a feed \(XML\), got text/html"):
         fetcher(tmp_path).get(url, FEED_TYPES)
 
 
