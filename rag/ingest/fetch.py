@@ -151,9 +151,7 @@ class Fetcher:
                         url, 304, "", b"", answer.headers.get("etag"), answer.headers.get("last-modified")
                     )
                 if answer.status_code >= 400:
-                    raise FetchError(
-                        f"HTTP {answer.status_code} {answer.reason_phrase}", answer.status_code
-                    )
+                    raise FetchError(f"HTTP {answer.status_code} {answer.reason_phrase}", answer.status_code)
                 content_type = answer.headers.get("content-type", "").split(";")[0].strip().lower()
                 if content_type not in accept:
                     raise FetchError(

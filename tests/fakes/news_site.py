@@ -13,8 +13,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -122,7 +122,7 @@ def article_html(
     published: str = "2025-06-02",
     canonical: str | None = None,
 ) -> str:
-    """An article page as news sites write them: metadata in <head>, the story in <article>, furniture around."""
+    """An article page as news sites write it: metadata in <head>, the story in <article>, furniture."""
     link = f'<link rel="canonical" href="{escape(canonical)}">' if canonical else ""
     body = "".join(f"<p>{escape(paragraph)}</p>" for paragraph in paragraphs)
     return (
@@ -160,7 +160,7 @@ def rss(title: str, items: list[Item]) -> str:
 
 def atom(title: str, items: list[Item]) -> str:
     entries = "".join(
-        f"<entry><title>{escape(item.title)}</title><link href=\"{escape(item.link)}\"/>"
+        f'<entry><title>{escape(item.title)}</title><link href="{escape(item.link)}"/>'
         f"<id>{escape(item.link)}</id><updated>{item.published}T08:00:00Z</updated>"
         f"<summary>{escape(item.summary)}</summary></entry>"
         for item in items

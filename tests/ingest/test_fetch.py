@@ -107,7 +107,7 @@ def test_robots_txt_is_honoured(site, tmp_path):
     denied = site.serve("/private/story.html", PAGE)
     client = fetcher(tmp_path)
     assert client.get(allowed, PAGE_TYPES).status == 200
-    with pytest.raises(FetchError, match="robots.txt of .* disallows"):
+    with pytest.raises(FetchError, match=r"robots\.txt of .* disallows"):
         client.get(denied, PAGE_TYPES)
     assert site.hits("/private/story.html") == []
     assert len(site.hits("/robots.txt")) == 1, "robots.txt is read once per host"
