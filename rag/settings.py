@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     feeds: list[str] = Field(
         default_factory=list, description="Feed URLs `rag watch` polls (rag.toml `feeds = [...]`)."
     )
-    poll_interval: float = Field(900, ge=10, description="Seconds between two polls of `rag watch`.")
+    poll_interval: float = Field(900, ge=1, description="Seconds between two polls of `rag watch`.")
     fetch_timeout: float = Field(15, gt=0, description="Seconds one HTTP request may take, body included.")
     fetch_max_mb: float = Field(10, gt=0, description="A response larger than this is refused.")
     fetch_allow_private: bool = Field(
