@@ -28,6 +28,7 @@ import time
 from collections import Counter, defaultdict
 
 from bench.common import ROOT, print_table, write_json
+from rag.ingest.cleaning import clean_text
 from rag.ingest.stories import group, shingles
 
 CORPUS = ROOT.parent / "shared" / "datasets" / "realtimeqa-dev" / "corpus.jsonl"
@@ -126,10 +127,10 @@ def scores(pairs: list[tuple[str, str, str, bool]], threshold: float) -> dict[st
 
 
 def corpus_groups(records: list[dict], threshold: float) -> dict[str, object]:
-    """Story groups in the dev corpus, articles taken in order of publication."""
+    """Story groups in the dev corpus, articles cleaned as ingest cleans them, in order of publication."""
     ordered = sorted(records, key=lambda r: (r.get("published_at") or "", r["id"]))
     started = time.perf_counter()
-    stories = group(((r["id"], r["body"]) for r in ordered), threshold)
+    stories = group(((r["id"], clean_text(r["title"], r["body"])) for r in ordered), threshold)
     seconds = time.perf_counter() - started
     members: dict[str, list[str]] = defaultdict(list)
     for article_id, story in stories.items():
@@ -139,7 +140,7 @@ def corpus_groups(records: list[dict], threshold: float) -> dict[str, object]:
     by_id = {r["id"]: r for r in records}
     examples = [
         [f"{i} {by_id[i]['source']} {by_id[i]['published_at']}: {by_id[i]['title'][:60]}" for i in ids]
-        for ids in groups[:8]
+        for ids in groups
     ]
     return {
         "articles": len(records),
@@ -179,7 +180,7 @@ def main() -> None:
         ["what", "value"],
         [[key, value] for key, value in corpus.items() if key != "examples"],
     )
-    print("\nfirst groups:")
+    print("\ngroups:")
     for ids in corpus["examples"]:
         print("  " + "\n  ".join(ids) + "\n")
     write_json("stories", {"pairs": len(pairs), "thresholds": results, "corpus": corpus})

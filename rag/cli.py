@@ -132,7 +132,7 @@ def _duration(value: str | None) -> float | None:
     try:
         return parse_duration(value)
     except ValueError as error:
-        raise click.BadParameter(str(error)) from None
+        raise click.BadParameter(str(error), param_hint="--every") from None
 
 
 def _feed_file(path: Path | None) -> list[str]:
@@ -225,7 +225,7 @@ def ingest(
         fetched = assistant.ingest_urls(
             feeds,
             urls,
-            fetch_progress=_bar("fetch", "source", quiet),
+            fetch_progress=_bar("fetch", "url", quiet),
             progress=_bar("ingest", "article", quiet),
         )
         for error in fetched.collected.errors:
@@ -282,7 +282,7 @@ def _watch(ctx: click.Context, settings: Settings, feeds: list[str], urls: list[
     assistant = open_assistant(settings)
 
     def poll(stop: Any) -> Any:
-        return assistant.ingest_urls(feeds, urls, stop=stop, fetch_progress=_bar("fetch", "source", quiet))
+        return assistant.ingest_urls(feeds, urls, stop=stop, fetch_progress=_bar("fetch", "url", quiet))
 
     count = len(feeds) + len(urls)
     click.echo(

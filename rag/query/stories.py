@@ -20,23 +20,44 @@ _WORD = re.compile(r"\w+")
 
 
 def one_per_story(chunks: list[RetrievedChunk]) -> list[RetrievedChunk]:
-    """`chunks` (best first) with each story's copies folded into one chunk, in the same order."""
-    stories: dict[str, list[RetrievedChunk]] = {}
+    """`chunks` (best first) with each story's copies folded into one article, in the same order.
+
+    Several chunks of the chosen article stay (they are different passages);
+    chunks of the story's other articles go, and their outlets are named.
+    """
+    members: dict[str, list[RetrievedChunk]] = {}
     for chunk in chunks:
-        stories.setdefault(chunk.story_id or chunk.article_id, []).append(chunk)
-    folded = []
-    for members in stories.values():
-        best = members[0]
-        words = _words(best.text)
-        same = [chunk for chunk in members if _jaccard(words, _words(chunk.text)) >= SAME_PASSAGE]
-        chosen = min(same, key=lambda chunk: chunk.published or "9999")
-        others = {
-            chunk.source
-            for chunk in members
-            if chunk.source and chunk.article_id != chosen.article_id and chunk.source != chosen.source
+        members.setdefault(_story(chunk), []).append(chunk)
+    chosen: dict[str, str] = {}  # story -> article standing for it
+    kept: list[RetrievedChunk] = []
+    for chunk in chunks:
+        story = _story(chunk)
+        if story not in chosen:
+            words = _words(chunk.text)
+            same = [c for c in members[story] if _jaccard(words, _words(c.text)) >= SAME_PASSAGE]
+            first = min(same, key=lambda c: c.published or "9999")
+            chosen[story] = first.article_id
+            kept.append(first.model_copy(update={"score": chunk.score}))
+        elif chunk.article_id == chosen[story] and all(c.chunk_id != chunk.chunk_id for c in kept):
+            kept.append(chunk)
+    return [
+        chunk.model_copy(update={"also_reported_by": _others(members[_story(chunk)], chunk)})
+        for chunk in kept
+    ]
+
+
+def _story(chunk: RetrievedChunk) -> str:
+    return chunk.story_id or chunk.article_id
+
+
+def _others(members: list[RetrievedChunk], chosen: RetrievedChunk) -> list[str]:
+    return sorted(
+        {
+            c.source
+            for c in members
+            if c.source and c.article_id != chosen.article_id and c.source != chosen.source
         }
-        folded.append(chosen.model_copy(update={"score": best.score, "also_reported_by": sorted(others)}))
-    return folded
+    )
 
 
 def _words(text: str) -> set[str]:

@@ -8,9 +8,9 @@ from rag.schema import RetrievedChunk
 PASSAGE = "The metro line to the airport opens in March, two years late, after flooding in the tunnels."
 
 
-def chunk(article: str, text: str, story: str | None, source: str, published: str, score: float):
+def chunk(article: str, text: str, story: str | None, source: str, published: str, score: float, index=0):
     return RetrievedChunk(
-        chunk_id=f"{article}::h::0",
+        chunk_id=f"{article}::h::{index}",
         article_id=article,
         title=article,
         text=text,
@@ -50,3 +50,14 @@ def test_an_update_that_says_more_keeps_its_own_chunk():
 def test_chunks_without_a_story_are_their_own_story():
     chunks = [chunk(name, PASSAGE, None, "X", "2025-06-02", 0.5) for name in ("a", "b")]
     assert [c.article_id for c in one_per_story(chunks)] == ["a", "b"]
+
+
+def test_several_passages_of_the_chosen_article_all_stay():
+    chunks = [
+        chunk("original", PASSAGE, "wire", "Daily Tram", "2025-06-02", 0.9),
+        chunk("reprint", PASSAGE, "wire", "Harbour Herald", "2025-06-03", 0.8),
+        chunk("original", "The contractor blamed groundwater.", "wire", "Daily Tram", "2025-06-02", 0.7, 1),
+    ]
+    folded = one_per_story(chunks)
+    assert [c.chunk_id for c in folded] == ["original::h::0", "original::h::1"]
+    assert all(c.also_reported_by == ["Harbour Herald"] for c in folded)
