@@ -8,8 +8,9 @@ touch the store or the models themselves.
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from rag.components.answerer import build_answerer
 from rag.components.embedding import build_embedder
 from rag.components.vector_store import ArticleRecord, ChromaStore
 from rag.ingest.pipeline import Ingestor, IngestReport, ProgressFactory
+from rag.ingest.sources import SourcesReport, ingest_sources
 from rag.ingest.uploads import UploadError, save_upload
 from rag.query.chain import build_answer_chain, build_retrieval_chain, finish
 from rag.query.lexical import LexicalIndex
@@ -42,6 +44,8 @@ class QuestionError(ValueError):
 @dataclass(frozen=True)
 class Stats:
     articles: int
+    stories: int
+    copies: int  # articles grouped into an earlier article's story (wire copies, updates)
     chunks: int
     store: str
     embedding_model: str
@@ -156,6 +160,25 @@ class Assistant:
         """Bring the store in line with `paths`; see `rag.ingest.pipeline` for the guarantees."""
         return Ingestor(self.settings, self.store, self.embedder).run(paths, prune=prune, progress=progress)
 
+    def ingest_urls(
+        self,
+        feeds: Sequence[str] = (),
+        urls: Sequence[str] = (),
+        *,
+        stop: threading.Event | None = None,
+        fetch_progress: Callable[[int], object] | None = None,
+        progress: ProgressFactory | None = None,
+    ) -> SourcesReport:
+        """Fetch `feeds` (new items only) and `urls` (a feed or a page each) and index what they hold."""
+        return ingest_sources(
+            Ingestor(self.settings, self.store, self.embedder),
+            feeds,
+            urls,
+            stop=stop,
+            fetch_progress=fetch_progress,
+            progress=progress,
+        )
+
     def add_upload(
         self, name: str, data: bytes, *, progress: ProgressFactory | None = None
     ) -> tuple[Path, IngestReport]:
@@ -188,8 +211,12 @@ class Assistant:
 
     def stats(self) -> Stats:
         last = self.store.last_ingest()
+        heads = self.store.chunk_metadata({"chunk_index": 0}).values()
+        stories = len({meta.get("story_id", meta["article_id"]) for meta in heads})
         return Stats(
-            articles=len(self.store.articles()),
+            articles=len(heads),
+            stories=stories,
+            copies=len(heads) - stories,
             chunks=self.store.count(),
             store=self.store.location,
             embedding_model=self.embedder.name,

@@ -35,6 +35,9 @@ class Article:
     source: str | None = None
     url: str | None = None
     published: date | None = None
+    author: str | None = None
+    # Set at ingest: the id of the story (syndicated copies, updates) this article belongs to.
+    story_id: str | None = None
 
     @property
     def content_hash(self) -> str:
@@ -115,6 +118,9 @@ class Source(BaseModel):
     source: str | None = None
     url: str | None = None
     published: str | None = None
+    also_reported_by: list[str] = Field(
+        default_factory=list, description="Other outlets that ran the same story (copies, updates)."
+    )
 
     @property
     def dateline(self) -> str:
@@ -162,6 +168,10 @@ class RetrievedChunk(BaseModel):
     source: str | None = None
     url: str | None = None
     published: str | None = None
+    story_id: str | None = Field(None, description="Near-duplicate articles share one story id.")
+    also_reported_by: list[str] = Field(
+        default_factory=list, description="Outlets of this story's other copies that retrieval also found."
+    )
 
 
 class Generation(BaseModel):

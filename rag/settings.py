@@ -61,6 +61,33 @@ class Settings(BaseSettings):
         description="Chunks embedded and written per step: big batches pad less; a crash redoes one step.",
     )
 
+    # Feeds and pages fetched over HTTP (`rag ingest URL`, `rag watch`)
+    feeds: list[str] = Field(
+        default_factory=list, description="Feed URLs `rag watch` polls (rag.toml `feeds = [...]`)."
+    )
+    poll_interval: float = Field(900, ge=1, description="Seconds between two polls of `rag watch`.")
+    fetch_timeout: float = Field(15, gt=0, description="Seconds one HTTP request may take, body included.")
+    fetch_max_mb: float = Field(10, gt=0, description="A response larger than this is refused.")
+    fetch_allow_private: bool = Field(
+        False,
+        description="Fetch from loopback and private-network hosts (a LAN news server, tests). "
+        "Link-local (169.254.169.254), multicast and unspecified addresses stay refused.",
+    )
+    fetch_user_agent: str = Field(
+        "rag-news/0.1 (news question answering; honours robots.txt)",
+        description="Sent with every request and matched against robots.txt.",
+    )
+    fetch_per_host: int = Field(2, ge=1, le=16, description="Requests in flight to one host at once.")
+    fetch_workers: int = Field(8, ge=1, le=64, description="Requests in flight in total.")
+    story_threshold: float = Field(
+        0.7,
+        gt=0,
+        le=1,
+        description="Estimated containment of one article's word 3-shingles in another's above which they "
+        "are one story. Precision first: a wrong grouping hides an article from retrieval, a missed one "
+        "only shows a copy twice (measured by `python -m bench.stories`).",
+    )
+
     # Chunking, in tokens of the embedding model (all-MiniLM-L6-v2 truncates at 256)
     chunk_tokens: int = Field(200, ge=32, le=254)
     chunk_overlap_tokens: int = Field(40, ge=0)
@@ -161,6 +188,16 @@ class Settings(BaseSettings):
     @property
     def cache_path(self) -> Path:
         return self.home / "embedding-cache.sqlite"
+
+    @property
+    def stories_path(self) -> Path:
+        """MinHash signatures of the collection's articles (near-duplicate grouping)."""
+        return self.home / f"stories-{self.collection}.sqlite"
+
+    @property
+    def feeds_state_path(self) -> Path:
+        """Per feed: ETag, Last-Modified and the items already in the collection."""
+        return self.home / f"feeds-{self.collection}.json"
 
     @property
     def feedback_file(self) -> Path:

@@ -69,11 +69,16 @@ def sources_html(answer: Answer) -> str:
     return '<div class="sources">' + "".join(blocks) + "</div>"
 
 
+def also_reported(source: Source) -> str:
+    """'also reported by X, Y' when copies of the story ran elsewhere (escaped by the caller)."""
+    return f"also reported by {', '.join(source.also_reported_by)}" if source.also_reported_by else ""
+
+
 def _source_head(source: Source) -> str:
     title = html.escape(source.title)
     if source.url and source.url.startswith(("http://", "https://")):
         title = f'<a href="{html.escape(source.url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
-    details = [html.escape(part) for part in (source.source, source.published) if part]
+    details = [html.escape(part) for part in (source.source, source.published, also_reported(source)) if part]
     return title + (f' <span class="source-meta">· {" · ".join(details)}</span>' if details else "")
 
 

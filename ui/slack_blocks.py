@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rag.schema import Answer, Source
+from ui.render import also_reported
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -74,7 +75,7 @@ def _title(source: Source) -> str:
 
 
 def _details(source: Source) -> str:
-    parts = [escape(part) for part in (source.source, source.published) if part]
+    parts = [escape(part) for part in (source.source, source.published, also_reported(source)) if part]
     return f" · {' · '.join(parts)}" if parts else ""
 
 

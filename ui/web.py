@@ -216,6 +216,19 @@ class _CorpusHandlers:
         )
 
 
+def _watcher(assistant: Assistant) -> Any:
+    """`rag watch` in a background thread, over the feeds of the settings."""
+    from rag.ingest.watch import Background
+
+    feeds = assistant.settings.feeds
+    if not feeds:
+        raise click.UsageError("--watch needs feeds: list them in rag.toml (feeds = [...]) or RAG_FEEDS")
+    click.echo(f"watching {len(feeds)} feed(s) every {assistant.settings.poll_interval:g}s")
+    return Background(
+        lambda stop: assistant.ingest_urls(feeds, stop=stop), assistant.settings.poll_interval, click.echo
+    )
+
+
 def create_server(assistant: Assistant) -> FastAPI:
     """FastAPI with `/health`, and the chat mounted at `/` (basic auth when configured)."""
     from fastapi import FastAPI
@@ -239,9 +252,14 @@ def create_server(assistant: Assistant) -> FastAPI:
 @click.option("--host", help="Interface to bind [RAG_WEB_HOST; 127.0.0.1]. 0.0.0.0 exposes the chat.")
 @click.option("--port", type=int, help="Port [RAG_WEB_PORT; 7860].")
 @answerer_option
+@click.option(
+    "--watch", is_flag=True, help="Also poll the feeds of rag.toml / RAG_FEEDS, as `rag watch` does."
+)
 @click.pass_context
 @friendly_errors
-def command(ctx: click.Context, host: str | None, port: int | None, answerer: str | None) -> None:
+def command(
+    ctx: click.Context, host: str | None, port: int | None, answerer: str | None, watch: bool
+) -> None:
     """Serve the browser chat, with a Corpus tab for uploads and removals.
 
     \b
@@ -249,6 +267,7 @@ def command(ctx: click.Context, host: str | None, port: int | None, answerer: st
       RAG_WEB_AUTH=user:password   ask for a login
       RAG_WEB_CONCURRENCY=4        answers computed at once
       RAG_FEEDBACK_PATH=...        where thumbs up/down are appended (JSONL)
+      RAG_FEEDS='["https://…/feed.xml"]' with --watch: keep those feeds indexed
     GET /health answers {"status": "ok", ...} for load balancers.
     """
     import uvicorn
@@ -256,6 +275,10 @@ def command(ctx: click.Context, host: str | None, port: int | None, answerer: st
     from rag.assistant import Assistant
 
     settings = load_settings(ctx, web_host=host, web_port=port, answerer=answerer)
-    server = create_server(Assistant(settings))
+    assistant = Assistant(settings)
+    server = create_server(assistant)
+    watcher = _watcher(assistant) if watch else None
     click.echo(f"Chat on http://{settings.web_host}:{settings.web_port}  (Ctrl+C stops)")
     uvicorn.run(server, host=settings.web_host, port=settings.web_port, log_level="warning")
+    if watcher is not None:
+        watcher.stop()

@@ -66,6 +66,21 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
+def count_articles(path: Path) -> int:
+    """How many articles `load_file` will find, cheaply: records in .jsonl/.json, else one (for progress)."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".jsonl":
+            with path.open("rb") as lines:
+                return sum(1 for line in lines if line.strip())
+        if suffix == ".json":
+            data = json.loads(path.read_bytes())
+            return len(data) if isinstance(data, list) else 1
+    except (OSError, ValueError):
+        return 1
+    return 1
+
+
 def load_file(path: Path, article_id: str, max_mb: float | None = None) -> list[Article]:
     """All articles in one file, cleaned. Raises `LoadError` with a reason.
 

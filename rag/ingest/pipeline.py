@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,12 @@ from filelock import FileLock, Timeout
 from rag.components.embedding import Embedder
 from rag.components.vector_store import ChromaStore, StoredChunk
 from rag.ingest.chunking import chunk_article
-from rag.ingest.loaders import LoadError, Skipped, discover, load_file
+from rag.ingest.loaders import LoadError, Skipped, count_articles, discover, load_file
+from rag.ingest.stories import StoryIndex
 from rag.schema import Article, Chunk
 from rag.settings import Settings
 
+# Called with the number of articles to come; returns a tqdm-like bar (update, set_postfix, close).
 ProgressFactory = Callable[[int], Any]
 UNDATED = 0
 
@@ -80,6 +83,30 @@ class Ingestor:
         """Ingest `paths` (files or folders). Missing paths raise before anything changes."""
         started = time.perf_counter()
         files, skipped = discover(paths)
+        with self._locked():
+            report = self._run(files, paths, prune, progress)
+        report.skipped[:0] = skipped
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def add(self, articles: Sequence[Article], *, progress: ProgressFactory | None = None) -> IngestReport:
+        """Ingest articles made elsewhere (fetched pages and feed items); nothing is pruned."""
+        started = time.perf_counter()
+        with self._locked():
+            report = IngestReport()
+            stored = _StoredArticles(self.store.chunk_metadata())
+            bar = progress(len(articles)) if progress else None
+            pending: list[tuple[Article, list[Chunk]]] = []
+            self._take(articles, stored, report, pending, bar)
+            self._flush(pending, stored, report)
+            if bar is not None:
+                bar.close()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The store's ingest lock, and the story index that lives beside it for the run."""
         self.settings.home.mkdir(parents=True, exist_ok=True)
         lock = FileLock(self.settings.home / "ingest.lock")
         try:
@@ -88,13 +115,12 @@ class Ingestor:
             raise IngestBusyError(
                 f"another ingest is writing to {self.store.location}; wait for it to finish"
             ) from None
+        self.stories = StoryIndex(self.settings.story_threshold, self.settings.stories_path)
         try:
-            report = self._run(files, paths, prune, progress)
+            yield
         finally:
+            self.stories.close()
             lock.release()
-        report.skipped[:0] = skipped
-        report.seconds = time.perf_counter() - started
-        return report
 
     def _run(
         self, files: list[Path], roots: Sequence[Path], prune: bool, progress: ProgressFactory | None
@@ -103,7 +129,8 @@ class Ingestor:
         stored = _StoredArticles(self.store.chunk_metadata())
         seen_ids: set[str] = set()
         pending: list[tuple[Article, list[Chunk]]] = []
-        bar = progress(len(files)) if progress else None
+        expected = {path: count_articles(path) for path in files}
+        bar = progress(sum(expected.values())) if progress else None
         for path in files:
             try:
                 articles = load_file(path, article_id_for(path), self.settings.max_file_mb)
@@ -111,23 +138,12 @@ class Ingestor:
                 report.skipped.append(Skipped(str(path), str(error)))
                 seen_ids.update(stored.ids_from(path))
                 articles = []
-            for article in articles:
-                seen_ids.add(article.id)
-                if stored.is_current(article, self.embedder.name):
-                    report.unchanged += 1
-                    continue
-                if article.id in stored.chunk_ids:
-                    report.changed += 1
-                else:
-                    report.added += 1
-                pending.append((article, self._chunks(article)))
-                if sum(len(chunks) for _, chunks in pending) >= self.settings.ingest_batch:
-                    self._flush(pending, stored, report)
-                    pending = []
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(chunks=report.chunks_written + sum(len(c) for _, c in pending))
+            seen_ids.update(article.id for article in articles)
+            self._take(articles, stored, report, pending, bar)
+            if bar is not None and expected[path] > len(articles):
+                bar.update(expected[path] - len(articles))
         self._flush(pending, stored, report)
+        self.stories.commit()
         if bar is not None:
             bar.close()
         if prune:
@@ -135,6 +151,34 @@ class Ingestor:
             if report.removed:
                 self.store.mark_ingest()
         return report
+
+    def _take(
+        self,
+        articles: Sequence[Article],
+        stored: _StoredArticles,
+        report: IngestReport,
+        pending: list[tuple[Article, list[Chunk]]],
+        bar: Any,
+    ) -> None:
+        """Sort articles into unchanged and to-embed (grouped into stories); flush full batches."""
+        for article in articles:
+            if stored.is_current(article, self.embedder.name):
+                self.stories.keep(article.id, stored.stories.get(article.id, article.id), article.text)
+                report.unchanged += 1
+            else:
+                if article.id in stored.chunk_ids:
+                    report.changed += 1
+                else:
+                    report.added += 1
+                article.story_id = self.stories.assign(article.id, article.text)
+                pending.append((article, self._chunks(article)))
+                if sum(len(chunks) for _, chunks in pending) >= self.settings.ingest_batch:
+                    self._flush(pending, stored, report)
+                    self.stories.commit()
+                    pending.clear()
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(chunks=report.chunks_written + sum(len(c) for _, c in pending), refresh=False)
 
     def _chunks(self, article: Article) -> list[Chunk]:
         return chunk_article(
@@ -176,6 +220,7 @@ class Ingestor:
             if article_id not in seen and any(Path(path).is_relative_to(folder) for folder in folders)
         ]
         self.store.delete([id_ for article_id in gone for id_ in stored.chunk_ids[article_id]])
+        self.stories.forget(gone)
         return len(gone)
 
 
@@ -188,6 +233,7 @@ class _StoredArticles:
         self.versions: dict[str, Counter[str]] = defaultdict(Counter)
         self.expected: dict[tuple[str, str], int] = {}
         self.embeddings: dict[str, set[str]] = defaultdict(set)
+        self.stories: dict[str, str] = {}
         # Chunks written before every chunk carried a publication day are rewritten (from the cache).
         self.undated: set[str] = set()
         for id_, meta in metadata.items():
@@ -199,6 +245,7 @@ class _StoredArticles:
             self.versions[article_id][hash_] += 1
             self.expected[(article_id, hash_)] = int(meta.get("n_chunks", -1))
             self.embeddings[article_id].add(meta.get("embedding", ""))
+            self.stories[article_id] = meta.get("story_id", article_id)
 
     def is_current(self, article: Article, embedding: str) -> bool:
         """Stored whole under its current hash, by this embedding model, with no other version beside it."""
@@ -228,11 +275,14 @@ def _record(article: Article, chunk: Chunk, total: int, embedding: str) -> Store
         "start": chunk.start,
         "end": chunk.end,
         "ingested_at": time.time(),
+        "story_id": article.story_id or article.id,
     }
     if article.source:
         metadata["source"] = article.source
     if article.url:
         metadata["url"] = article.url
+    if article.author:
+        metadata["author"] = article.author
     # Undated articles get day 0: before every as-of day (never hidden as "from the future"),
     # inside no window a question names.
     metadata["published_day"] = int(article.published.strftime("%Y%m%d")) if article.published else UNDATED

@@ -13,6 +13,7 @@ def source_of(chunk: RetrievedChunk, number: int) -> Source:
         source=chunk.source,
         url=chunk.url,
         published=chunk.published,
+        also_reported_by=chunk.also_reported_by,
     )
 
 

@@ -19,6 +19,7 @@ from pydantic import ConfigDict
 
 from rag.components.vector_store import ChromaStore, StoredChunk
 from rag.query.lexical import LexicalIndex
+from rag.query.stories import one_per_story
 from rag.schema import RetrievedChunk, Timeframe
 
 
@@ -157,13 +158,19 @@ class HybridRetriever(BaseRetriever):
             for id_, score in fused.items()
             if id_ in chunks and filters.keep(chunks[id_].metadata)
         }
-        ranked = sorted(scores, key=scores.__getitem__, reverse=True)
-        ranked = _articles_first(ranked, {id_: chunks[id_].metadata["article_id"] for id_ in ranked})
-        leaders = [ranking[0][0] for ranking in (dense, lexical_ids) if ranking and ranking[0][0] in scores]
-        best = _with_leaders(ranked, leaders, k)
         similarity = dict(dense)
-        chosen = [_retrieved(chunks[id_], scores[id_], similarity.get(id_)) for id_ in best]
-        return SearchResult(chosen, vector, recency=recency)
+        # Copies of one story fold into one article (the earliest, or the update that adds something).
+        folded = one_per_story(
+            [
+                _retrieved(chunks[id_], scores[id_], similarity.get(id_))
+                for id_ in sorted(scores, key=scores.__getitem__, reverse=True)
+            ]
+        )
+        by_id = {chunk.chunk_id: chunk for chunk in folded}
+        ranked = _articles_first(list(by_id), {id_: chunk.article_id for id_, chunk in by_id.items()})
+        leaders = [ranking[0][0] for ranking in (dense, lexical_ids) if ranking and ranking[0][0] in by_id]
+        best = _with_leaders(ranked, leaders, k)
+        return SearchResult([by_id[id_] for id_ in best], vector, recency=recency)
 
     def fuse(self, dense: list[tuple[str, float]], lexical: list[tuple[str, float]]) -> dict[str, float]:
         """Reciprocal-rank fusion, scaled so the best candidate scores 1."""
@@ -224,4 +231,5 @@ def _retrieved(chunk: StoredChunk, score: float, similarity: float | None) -> Re
         source=meta.get("source"),
         url=meta.get("url"),
         published=meta.get("published"),
+        story_id=meta.get("story_id"),
     )

@@ -1,0 +1,131 @@
+"""The safe fetcher against a real HTTP server on loopback: every rule a URL must pass."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from rag.ingest.fetch import FEED_TYPES, PAGE_TYPES, Fetcher, FetchError
+from rag.settings import Settings
+from tests.fakes.news_site import article_html, news_site
+
+
+@pytest.fixture
+def site():
+    with news_site() as site:
+        yield site
+
+
+def fetcher(tmp_path, **overrides) -> Fetcher:
+    values = {"home": tmp_path / "home", "fetch_allow_private": True, "fetch_timeout": 2.0, **overrides}
+    return Fetcher(Settings(**values))
+
+
+PAGE = article_html("Harbour reopens", ["The harbour reopened on Monday after a week of repairs."])
+
+
+def test_a_page_is_fetched_with_a_clear_user_agent(site, tmp_path):
+    url = site.serve("/story.html", PAGE)
+    response = fetcher(tmp_path).get(url, PAGE_TYPES)
+    assert response.status == 200 and b"Harbour reopens" in response.body
+    assert site.hits("/story.html")[0]["user-agent"].startswith("rag-news/")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["file:///etc/passwd", "ftp://example.org/feed.xml", "gopher://127.0.0.1/", "/etc/passwd"],
+)
+def test_only_http_and_https_are_fetched(tmp_path, url):
+    with pytest.raises(FetchError, match="only http and https"):
+        fetcher(tmp_path).get(url, PAGE_TYPES)
+
+
+def test_loopback_is_refused_unless_private_hosts_are_allowed(site, tmp_path):
+    url = site.serve("/story.html", PAGE)
+    with pytest.raises(FetchError, match=r"127\.0\.0\.1, a loopback or private-network address"):
+        fetcher(tmp_path, fetch_allow_private=False).get(url, PAGE_TYPES)
+    assert site.requests == []
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", "link-local"),
+        ("file:///etc/passwd", "only http and https"),
+        ("http://224.0.0.1/", "multicast"),
+    ],
+)
+def test_a_redirect_is_checked_again_and_refused(site, tmp_path, target, message):
+    url = site.serve("/moved", status=302, headers={"Location": target})
+    with pytest.raises(FetchError, match=message):
+        fetcher(tmp_path).get(url, PAGE_TYPES)
+
+
+def test_a_redirect_within_the_site_is_followed(site, tmp_path):
+    site.serve("/story.html", PAGE)
+    url = site.serve("/short", status=301, headers={"Location": "/story.html"})
+    response = fetcher(tmp_path).get(url, PAGE_TYPES)
+    assert response.url.endswith("/story.html") and b"Harbour" in response.body
+
+
+def test_a_redirect_loop_ends(site, tmp_path):
+    url = site.serve("/a", status=302, headers={"Location": "/a"})
+    with pytest.raises(FetchError, match="more than 5 redirects"):
+        fetcher(tmp_path).get(url, PAGE_TYPES)
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "streamed"])
+def test_a_response_over_the_size_limit_is_refused(site, tmp_path, declared):
+    big = article_html("Big", ["word " * 20_000])
+    url = site.serve("/big.html", big, declare_length=declared)
+    with pytest.raises(FetchError, match=r"larger than 0\.01 MB \(RAG_FETCH_MAX_MB\)"):
+        fetcher(tmp_path, fetch_max_mb=0.01).get(url, PAGE_TYPES)
+
+
+def test_a_slow_server_times_out(site, tmp_path):
+    url = site.serve("/slow.xml", "<rss/>", content_type="application/rss+xml", delay=3)
+    with pytest.raises(FetchError, match=r"timed out after 0\.5s"):
+        fetcher(tmp_path, fetch_timeout=0.5).get(url, FEED_TYPES)
+
+
+def test_the_content_type_is_checked_before_parsing(site, tmp_path):
+    url = site.serve("/feed.xml", PAGE)
+    with pytest.raises(FetchError, match=r"expected a feed \(XML\), got text/html"):
+        fetcher(tmp_path).get(url, FEED_TYPES)
+
+
+def test_an_error_status_is_named(site, tmp_path):
+    with pytest.raises(FetchError, match="HTTP 404 Not Found") as raised:
+        fetcher(tmp_path).get(site.url + "/gone.html", PAGE_TYPES)
+    assert raised.value.status == 404
+
+
+def test_robots_txt_is_honoured(site, tmp_path):
+    site.serve("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    allowed = site.serve("/public.html", PAGE)
+    denied = site.serve("/private/story.html", PAGE)
+    client = fetcher(tmp_path)
+    assert client.get(allowed, PAGE_TYPES).status == 200
+    with pytest.raises(FetchError, match=r"robots\.txt of .* disallows"):
+        client.get(denied, PAGE_TYPES)
+    assert site.hits("/private/story.html") == []
+    assert len(site.hits("/robots.txt")) == 1, "robots.txt is read once per host"
+
+
+def test_a_conditional_get_answers_304(site, tmp_path):
+    url = site.serve("/feed.xml", "<rss/>", content_type="application/rss+xml", etag='"v1"')
+    client = fetcher(tmp_path)
+    first = client.get(url, FEED_TYPES)
+    again = client.get(url, FEED_TYPES, etag=first.etag)
+    assert (first.status, first.etag, again.not_modified, again.body) == (200, '"v1"', True, b"")
+
+
+def test_requests_to_one_host_are_limited(site, tmp_path):
+    urls = [site.serve(f"/p{i}.html", PAGE, delay=0.3) for i in range(6)]
+    client = fetcher(tmp_path, fetch_per_host=2)
+    client.get(urls[0], PAGE_TYPES)  # robots.txt read before the parallel part
+    site.most_in_flight = 0
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(lambda url: client.get(url, PAGE_TYPES), urls))
+    assert site.most_in_flight == 2
