@@ -156,7 +156,7 @@ class _ChatHandlers:
                     yield history, gr.skip(), answers, ""
         except QuestionError as error:
             history[-1]["content"] = f"⚠️ {markdown_text(str(error))}"
-            yield history, gr.skip(), answers, ""
+            yield history, gr.skip(), answers, message  # kept in the box, to be fixed and sent again
 
     def vote(self, answers: dict[str, Any], data: gr.LikeData) -> None:
         """Store a thumbs up or down with the answer it judges."""

@@ -66,6 +66,18 @@ def web_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
         yield WebApp(url + "/", assistant)
 
 
+@pytest.fixture(scope="module")
+def dated_web_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
+    """The chat over the dated bridge story only."""
+    root = tmp_path_factory.mktemp("dated-web")
+    write_dated_story(root / "corpus")
+    settings = Settings(home=root / "home", corpus_dir=root / "corpus", feedback_path=root / "feedback.jsonl")
+    assistant = Assistant(settings)
+    assistant.ingest([root / "corpus"])
+    with serving(create_server(assistant)) as url:
+        yield WebApp(url + "/", assistant)
+
+
 def write_article(folder: Path, name: str, title: str, body: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
