@@ -175,7 +175,9 @@ def create_server(app: App, assistant: Assistant) -> FastAPI:
 @click.pass_context
 @friendly_errors
 def command(ctx: click.Context, port: int | None, host: str, socket_mode: bool, answerer: str | None) -> None:
-    """Run the Slack bot: answers mentions and DMs in threads, with cited sources.
+    """Run the Slack bot: answers mentions and DMs in threads, with cited, dated sources.
+
+    Each question is answered as of the day its message was sent.
 
     \b
     HTTP mode (default) needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET and

@@ -65,18 +65,22 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     elem_id="question",
                     submit_btn=True,
                 )
-                examples = corpus_examples(assistant.articles())
-                if examples:
-                    gr.Examples(examples, inputs=question, label="Try")
+                with gr.Row(equal_height=True):
+                    as_of = gr.Textbox(
+                        label="As of",
+                        placeholder="YYYY-MM-DD (empty = today)",
+                        info="Answer as if asked on this day: nothing published later is used.",
+                        max_lines=1,
+                        elem_id="as-of",
+                        scale=1,
+                        min_width=220,
+                    )
+                    examples = corpus_examples(assistant.articles())
+                    if examples:
+                        with gr.Column(scale=2):
+                            gr.Examples(examples, inputs=question, label="Try")
             with gr.Column(scale=2):
                 sources = gr.HTML(SOURCES_PLACEHOLDER, elem_id="sources")
-                as_of = gr.Textbox(
-                    label="As of",
-                    placeholder="YYYY-MM-DD (empty = today)",
-                    info="Answer as if asked on this day: nothing published later is used.",
-                    max_lines=1,
-                    elem_id="as-of",
-                )
                 top_k = gr.Slider(
                     1,
                     20,
@@ -280,6 +284,10 @@ def create_server(assistant: Assistant) -> FastAPI:
 @friendly_errors
 def command(ctx: click.Context, host: str | None, port: int | None, answerer: str | None) -> None:
     """Serve the browser chat, with a Corpus tab for uploads and removals.
+
+    Every quoted sentence shows its outlet and date; the "As of" box
+    (YYYY-MM-DD, empty = today) answers as if asked on that day, and so does
+    `as_of` on the /ask API. The example questions are the newest headlines.
 
     \b
     Binds 127.0.0.1 unless told otherwise. Settings:
