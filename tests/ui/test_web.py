@@ -193,14 +193,31 @@ def test_a_malformed_as_of_date_gets_one_line_in_the_chat_and_changes_nothing(da
     }
 
 
+def examples_offered(url: str) -> list[str]:
+    """The sample questions of the page's Examples component, from the config the browser loads."""
+    with urllib.request.urlopen(url + "config") as response:
+        config = json.load(response)
+    datasets = [c for c in config["components"] if c["type"] == "dataset"]
+    return [sample[0] for dataset in datasets for sample in dataset["props"]["samples"]]
+
+
 def test_the_example_questions_come_from_the_indexed_headlines(
     web_app: WebApp, dated_web_app: WebApp
 ) -> None:
-    def examples(app: WebApp) -> list[str]:
-        with urllib.request.urlopen(app.url + "config") as response:
-            config = json.load(response)
-        [dataset] = [c for c in config["components"] if c["type"] == "dataset"]
-        return [sample[0] for sample in dataset["props"]["samples"]]
+    syria = 'What is the latest on "Syria talks yield minimal results for Russia"?'
+    assert examples_offered(web_app.url) == [syria]
+    assert examples_offered(dated_web_app.url) == ['What is the latest on "Kessler harbor bridge reopens"?']
 
-    assert examples(web_app) == ['What is the latest on "Syria talks yield minimal results for Russia"?']
-    assert examples(dated_web_app) == ['What is the latest on "Kessler harbor bridge reopens"?']
+
+def test_an_empty_store_offers_no_examples_and_still_serves_the_chat(tmp_path: Path) -> None:
+    from rag.assistant import Assistant
+    from rag.settings import Settings
+    from tests.ui.conftest import serving
+    from ui.web import create_server
+
+    with serving(create_server(Assistant(Settings(home=tmp_path / "home")))) as url:
+        assert examples_offered(url + "/") == []
+        answer = Client(url + "/", verbose=False).predict(STORY_QUESTION, 5, None, "", api_name="/ask")
+
+    assert answer["abstained"] is True
+    assert "rag ingest" in answer["notes"][-1]
