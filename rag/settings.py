@@ -155,6 +155,10 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = 7860
     web_auth: SecretStr | None = Field(None, description="`user:password` for basic auth.")
+    web_examples: list[str] = Field(
+        default_factory=list,
+        description="Example questions under the chat; empty = made from the newest indexed headlines.",
+    )
     web_concurrency: int = Field(4, ge=1, description="Answers the web chat computes at once (Gradio queue).")
     feedback_path: Path | None = Field(None, description="JSONL of thumbs; default home/feedback.jsonl.")
 

@@ -2,6 +2,9 @@
 
 Article text is data from the outside world: every piece of it is escaped
 here, so an article carrying `<script>` or markup shows as text and runs nothing.
+Every [n] is followed by its article's outlet and date ("CNN, 16 Oct 2025"), a
+timeline shows one dated line per claim, and the days the answer was drawn
+from close it, so a reader always knows how old each quoted sentence is.
 """
 
 from __future__ import annotations
@@ -23,24 +26,36 @@ def markdown_text(text: str) -> str:
 
 
 def answer_markdown(answer: Answer) -> str:
-    """The answer for the chat: [n] markers become footnote links; unsupported claims are flagged."""
+    """The answer for the chat, with its notes and timeframe line under it.
+
+    [n] markers become footnote links followed by their source's dateline;
+    unsupported claims are flagged; a timeline is a list, one dated line per claim.
+    """
+    closing = [f"\n\n*{markdown_text(note)}*" for note in answer.notes]
+    if answer.timeframe is not None:
+        closing.append(f"\n\n*{markdown_text(answer.timeframe.describe())}.*")
     if answer.abstained:
-        return markdown_text(answer.text)
+        return markdown_text(answer.text) + "".join(closing)
+    datelines = {source.number: source.dateline for source in answer.sources}
     if not answer.claims:
-        return _with_footnotes(answer.text)
+        return _with_footnotes(answer.text, datelines) + "".join(closing)
     parts = []
     for claim in answer.claims:
-        text = _with_footnotes(claim.text)
+        text = _with_footnotes(claim.text, datelines)
         parts.append(text if claim.supported else f"⚠️ *{text}* (not supported by the sources)")
-    notes = [f"\n\n*{markdown_text(note)}*" for note in answer.notes]
-    return " ".join(parts) + "".join(notes)
+    body = "\n".join(f"- {part}" for part in parts) if answer.timeline else " ".join(parts)
+    return body + "".join(closing)
 
 
-def _with_footnotes(text: str) -> str:
+def _with_footnotes(text: str, datelines: dict[int, str]) -> str:
     pieces = _MARKER.split(text)
     out = []
     for index, piece in enumerate(pieces):
-        out.append(f"[[{piece}]](#source-{piece})" if index % 2 else markdown_text(piece))
+        if index % 2 == 0:
+            out.append(markdown_text(piece))
+            continue
+        dateline = datelines.get(int(piece), "")
+        out.append(f"[[{piece}]](#source-{piece})" + (f" _({markdown_text(dateline)})_" if dateline else ""))
     return "".join(out)
 
 
@@ -78,7 +93,7 @@ def _source_head(source: Source) -> str:
     title = html.escape(source.title)
     if source.url and source.url.startswith(("http://", "https://")):
         title = f'<a href="{html.escape(source.url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
-    details = [html.escape(part) for part in (source.source, source.published, also_reported(source)) if part]
+    details = [html.escape(part) for part in (source.dateline, also_reported(source)) if part]
     return title + (f' <span class="source-meta">· {" · ".join(details)}</span>' if details else "")
 
 

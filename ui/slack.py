@@ -4,7 +4,10 @@ Slack wants an acknowledgement within 3 seconds; answers can take longer. So
 each event is acknowledged at once and answered on Bolt's worker threads: a
 "looking…" reply goes into the thread first and is then updated with the
 answer. Slack redelivers events it thinks were lost (`X-Slack-Retry-Num`);
-each event id is answered once. This module formats; `Assistant` answers.
+each event id is answered once. A question is answered as of the day its
+message was sent (the event's `ts`), so a redelivered or queued event, or a
+thread read later, is answered as it was asked. This module formats;
+`Assistant` answers.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -116,7 +120,7 @@ class _Responder:
         looking = client.chat_postMessage(channel=channel, thread_ts=thread, text=LOOKING)
         try:
             history = self._history(client, channel, event, bot_user_id) if event.get("thread_ts") else []
-            message = answer_message(self.assistant.ask(question, history))
+            message = answer_message(self.assistant.ask(question, history, as_of=sent_at(event)))
         except QuestionError as error:
             message = {"text": f":warning: {escape(str(error))}"}
         except Exception:
@@ -140,6 +144,11 @@ class _Responder:
             if text:
                 turns.append({"role": "assistant" if from_bot else "user", "content": text})
         return turns
+
+
+def sent_at(event: Event) -> datetime:
+    """When the message was sent, in this server's time zone: Slack's `ts` is seconds since the epoch."""
+    return datetime.fromtimestamp(float(event.get("ts") or event["event_ts"]), tz=UTC).astimezone()
 
 
 def create_server(app: App, assistant: Assistant) -> FastAPI:
@@ -166,7 +175,9 @@ def create_server(app: App, assistant: Assistant) -> FastAPI:
 @click.pass_context
 @friendly_errors
 def command(ctx: click.Context, port: int | None, host: str, socket_mode: bool, answerer: str | None) -> None:
-    """Run the Slack bot: answers mentions and DMs in threads, with cited sources.
+    """Run the Slack bot: answers mentions and DMs in threads, with cited, dated sources.
+
+    Each question is answered as of the day its message was sent.
 
     \b
     HTTP mode (default) needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET and

@@ -3,6 +3,9 @@
 Article text is escaped (`&`, `<`, `>`), so a quote can never become a live
 link, a user mention or `<!channel>`. Limits from Slack's docs: 50 blocks per
 message, 3000 characters per section text, 10 elements per context block.
+Each source line carries its outlet and date ("CNN, 16 Oct 2025"), a context
+line says which days the answer was drawn from, and a timeline answer shows
+one dated line per claim.
 """
 
 from __future__ import annotations
@@ -40,8 +43,8 @@ def answer_message(answer: Answer) -> dict[str, Any]:
     if answer.abstained:
         return _abstention(answer)
     claims = [escape(c.text) if c.supported else f"_{escape(c.text)}_ {UNSUPPORTED}" for c in answer.claims]
-    body = " ".join(claims) or escape(answer.text)
-    blocks: list[dict[str, Any]] = [_section(body)]
+    body = ("\n" if answer.timeline else " ").join(claims) or escape(answer.text)
+    blocks: list[dict[str, Any]] = [_section(body), *_timeframe(answer)]
     for source in answer.sources:
         quotes = [c.quote for c in answer.citations if c.number == source.number]
         elements = [_mrkdwn(f"*[{source.number}]* {_title(source)}{_details(source)}")]
@@ -52,11 +55,18 @@ def answer_message(answer: Answer) -> dict[str, Any]:
 
 
 def _abstention(answer: Answer) -> dict[str, Any]:
-    blocks: list[dict[str, Any]] = [_section(escape(answer.text))]
+    blocks: list[dict[str, Any]] = [_section(escape(answer.text)), *_timeframe(answer)]
     if answer.nearest:
         lines = "\n".join(f"• {_title(source)}{_details(source)}" for source in answer.nearest)
         blocks.append({"type": "context", "elements": [_mrkdwn(clip(lines, MAX_CONTEXT_TEXT))]})
     return {"text": answer.text, "blocks": blocks}
+
+
+def _timeframe(answer: Answer) -> list[dict[str, Any]]:
+    """The context line under the answer: "Articles from 29 Dec 2023 to 5 Jan 2024"."""
+    if answer.timeframe is None:
+        return []
+    return [{"type": "context", "elements": [_mrkdwn(f"{answer.timeframe.describe()}.")]}]
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -75,7 +85,7 @@ def _title(source: Source) -> str:
 
 
 def _details(source: Source) -> str:
-    parts = [escape(part) for part in (source.source, source.published, also_reported(source)) if part]
+    parts = [escape(part) for part in (source.dateline, also_reported(source)) if part]
     return f" · {' · '.join(parts)}" if parts else ""
 
 

@@ -2,12 +2,15 @@
 
 One `Assistant` serves every browser; Gradio's queue bounds how many answers
 run at once. The FastAPI app around Gradio adds `/health` for load balancers.
-Everything here renders what `Assistant` returns: no retrieval, no answering.
+Every question is asked as of a day: today, or the one typed in the "as of"
+box (or passed to `/ask`), so nothing published later is used. Everything
+here renders what `Assistant` returns: no retrieval, no answering.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,12 +24,6 @@ if TYPE_CHECKING:
 
     from rag.assistant import Assistant
 
-EXAMPLES = [
-    "why did Putin move talks from Astana?",
-    "Who boycotted the Sochi congress?",
-    "How many people took part in the congress?",
-    "Why does Kazakhstan refuse to send troops to Syria?",
-]
 ARTICLE_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
 CSS = """
 .sources mark { background: #fde68a; padding: 0 2px; }
@@ -39,6 +36,7 @@ SOURCES_PLACEHOLDER = '<div class="sources"><p>Sources of the latest answer appe
 
 def build_app(assistant: Assistant) -> gr.Blocks:
     """The Gradio app: a Chat tab and a Corpus tab."""
+    from ui.examples import corpus_examples
     from ui.feedback import FeedbackLog
 
     settings = assistant.settings
@@ -48,7 +46,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
     with gr.Blocks(title="Ask the news") as app:
         answers = gr.State({})
-        gr.Markdown("## Ask the news\nShort answers; every sentence cites the article sentence it came from.")
+        gr.Markdown(
+            "## Ask the news\nShort answers; every sentence cites the article sentence it came from, "
+            "with its outlet and date."
+        )
         with gr.Tab("Chat"), gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
@@ -64,7 +65,20 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     elem_id="question",
                     submit_btn=True,
                 )
-                gr.Examples(EXAMPLES, inputs=question, label="Try")
+                with gr.Row(equal_height=True):
+                    as_of = gr.Textbox(
+                        label="As of",
+                        placeholder="YYYY-MM-DD (empty = today)",
+                        info="Answer as if asked on this day: nothing published later is used.",
+                        max_lines=1,
+                        elem_id="as-of",
+                        scale=1,
+                        min_width=220,
+                    )
+                    examples = settings.web_examples or corpus_examples(assistant.articles())
+                    if examples:
+                        with gr.Column(scale=2):
+                            gr.Examples(examples, inputs=question, label="Try")
             with gr.Column(scale=2):
                 sources = gr.HTML(SOURCES_PLACEHOLDER, elem_id="sources")
                 top_k = gr.Slider(
@@ -97,7 +111,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
         question.submit(
             chat.respond,
-            [question, chatbot, top_k, answers],
+            [question, chatbot, top_k, as_of, answers],
             [chatbot, sources, answers, question],
             api_name="respond",
         )
@@ -119,9 +133,14 @@ class _ChatHandlers:
         self.feedback = feedback
 
     def respond(
-        self, message: str, history: list[dict[str, Any]], top_k: float, answers: dict[str, Any]
+        self,
+        message: str,
+        history: list[dict[str, Any]],
+        top_k: float,
+        as_of: str | None,
+        answers: dict[str, Any],
     ) -> Iterator[tuple[Any, ...]]:
-        """Stream one answer into the chat; the sources panel follows when it is complete."""
+        """Stream one answer into the chat as of `as_of` (empty: today); the sources panel follows."""
         from rag.assistant import QuestionError
         from rag.schema import Answer
         from ui.render import answer_markdown, markdown_text, sources_html
@@ -130,7 +149,7 @@ class _ChatHandlers:
         history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
         text = ""
         try:
-            for item in self.assistant.stream(message, turns, k=int(top_k)):
+            for item in self.assistant.stream(message, turns, k=int(top_k), as_of=as_of_day(as_of)):
                 if isinstance(item, Answer):
                     history[-1]["content"] = answer_markdown(item)
                     answers = {**answers, str(len(history) - 1): item.model_dump(mode="json")}
@@ -141,7 +160,7 @@ class _ChatHandlers:
                     yield history, gr.skip(), answers, ""
         except QuestionError as error:
             history[-1]["content"] = f"⚠️ {markdown_text(str(error))}"
-            yield history, gr.skip(), answers, ""
+            yield history, gr.skip(), answers, message  # kept in the box, to be fixed and sent again
 
     def vote(self, answers: dict[str, Any], data: gr.LikeData) -> None:
         """Store a thumbs up or down with the answer it judges."""
@@ -152,14 +171,36 @@ class _ChatHandlers:
         if stored is not None and data.liked is not None:
             self.feedback.record(bool(data.liked), Answer.model_validate(stored), self.assistant.settings)
 
-    def ask(self, question: str, k: int = 5, history: list[dict[str, str]] | None = None) -> dict[str, Any]:
-        """The whole `Answer` as JSON, for `gradio_client` and scripts."""
+    def ask(
+        self,
+        question: str,
+        k: int = 5,
+        history: list[dict[str, str]] | None = None,
+        as_of: str | None = None,
+    ) -> dict[str, Any]:
+        """The whole `Answer` as JSON, for `gradio_client` and scripts; `as_of`: YYYY-MM-DD, or today."""
         from rag.assistant import QuestionError
 
         try:
-            return self.assistant.ask(question, history or [], k=k).model_dump(mode="json")
+            answer = self.assistant.ask(question, history or [], k=k, as_of=as_of_day(as_of))
+            return answer.model_dump(mode="json")
         except QuestionError as error:
             return {"error": str(error)}
+
+
+def as_of_day(text: str | None) -> date | None:
+    """The day typed in the "as of" box; None (today) when empty. Raises `QuestionError` if not a day."""
+    from rag.assistant import QuestionError
+
+    if text is None or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise QuestionError(
+            f"the as-of date {text.strip()!r} is not a day: write it as YYYY-MM-DD "
+            "(e.g. 2024-01-05), or leave it empty for today"
+        ) from None
 
 
 def _plain(content: Any) -> str:
@@ -261,6 +302,10 @@ def command(
     ctx: click.Context, host: str | None, port: int | None, answerer: str | None, watch: bool
 ) -> None:
     """Serve the browser chat, with a Corpus tab for uploads and removals.
+
+    Every quoted sentence shows its outlet and date; the "As of" box
+    (YYYY-MM-DD, empty = today) answers as if asked on that day, and so does
+    `as_of` on the /ask API. The example questions are the newest headlines.
 
     \b
     Binds 127.0.0.1 unless told otherwise. Settings:

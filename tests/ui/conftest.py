@@ -2,6 +2,8 @@
 
 Uploads write into the corpus folder and the store, so the web tests get a
 fresh home and a copy of the shipped corpus instead of the shared seed store.
+The shipped article is undated, so the date tests get a small dated story of
+their own (`write_dated_story`): a bridge closed in January, reopened in June.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -63,8 +66,60 @@ def web_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
         yield WebApp(url + "/", assistant)
 
 
+@pytest.fixture(scope="module")
+def dated_web_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
+    """The chat over the dated bridge story only."""
+    root = tmp_path_factory.mktemp("dated-web")
+    write_dated_story(root / "corpus")
+    settings = Settings(home=root / "home", corpus_dir=root / "corpus", feedback_path=root / "feedback.jsonl")
+    assistant = Assistant(settings)
+    assistant.ingest([root / "corpus"])
+    with serving(create_server(assistant)) as url:
+        yield WebApp(url + "/", assistant)
+
+
 def write_article(folder: Path, name: str, title: str, body: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     path.write_text(f"{title}\n\n{body}\n", encoding="utf-8")
     return path
+
+
+# One story, two outlets, two dates: what is cited depends on the day it is asked.
+CLOSED = date(2024, 1, 10)
+REOPENED = date(2024, 6, 12)
+CLOSED_DATELINE = "Harbor Ledger, 10 Jan 2024"
+REOPENED_DATELINE = "Coast Times, 12 Jun 2024"
+STORY_QUESTION = "What happened to the Kessler harbor bridge?"
+_STORY = {
+    "bridge-closed.md": (
+        "Kessler harbor bridge closed for cable repairs",
+        "Harbor Ledger",
+        CLOSED,
+        "The Kessler harbor bridge was closed to all traffic on Tuesday after inspectors found cracked "
+        "support cables. City engineers said repairs to the bridge would take several months. Ferries "
+        "will carry commuters across the harbor while the bridge is shut.",
+    ),
+    "bridge-reopened.md": (
+        "Kessler harbor bridge reopens after repairs",
+        "Coast Times",
+        REOPENED,
+        "The Kessler harbor bridge reopened to traffic on Monday after five months of cable repairs. "
+        "City engineers said the new cables would last fifty years. The ferry service added during the "
+        "closure will end this week.",
+    ),
+}
+
+
+def write_dated_story(folder: Path) -> list[Path]:
+    """The bridge story as two Markdown articles with front matter (title, source, published)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, (title, outlet, published, body) in _STORY.items():
+        path = folder / name
+        path.write_text(
+            f"---\ntitle: {title}\nsource: {outlet}\npublished: {published.isoformat()}\n---\n{body}\n",
+            encoding="utf-8",
+        )
+        paths.append(path)
+    return paths

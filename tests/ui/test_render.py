@@ -1,8 +1,10 @@
-"""Rendering an Answer for the browser: footnotes, flags, and text that stays text."""
+"""Rendering an Answer for the browser: footnotes, datelines, timelines, and text that stays text."""
 
 from __future__ import annotations
 
-from rag.schema import Answer, Citation, Claim, RetrievedChunk, Source
+from datetime import date
+
+from rag.schema import Answer, Citation, Claim, RetrievedChunk, Source, Timeframe
 from ui.render import answer_markdown, sources_html
 
 HOSTILE = 'Officials said <script>alert(1)</script> and <img src=x onerror="alert(2)"> [link](javascript:x).'
@@ -47,7 +49,7 @@ def cited(text: str, supported: bool = True) -> Answer:
 def test_markers_become_footnote_links_and_markup_in_article_text_is_escaped() -> None:
     markdown = answer_markdown(cited(HOSTILE))
 
-    assert markdown.endswith("[[1]](#source-1)")
+    assert markdown.endswith("[[1]](#source-1) _(30 Jan 2018)_")
     assert "<script>" not in markdown and "<img" not in markdown
     assert "&lt;script&gt;" in markdown
     assert "\\[link\\]\\(javascript:x\\)" in markdown
@@ -61,7 +63,7 @@ def test_the_sources_panel_highlights_the_quote_in_context_and_runs_nothing() ->
     assert "<script>" not in panel and "<img" not in panel
     assert "T &lt;b&gt;" in panel
     assert 'href="javascript' not in panel, "only http(s) urls become links"
-    assert "2018-01-30" in panel
+    assert "30 Jan 2018" in panel, "the source shows its date"
 
 
 def test_an_unsupported_claim_is_flagged() -> None:
@@ -69,3 +71,88 @@ def test_an_unsupported_claim_is_flagged() -> None:
 
     assert markdown.startswith("⚠️ *Putin flew to the moon")
     assert "(not supported by the sources)" in markdown
+
+
+def story(timeline: bool = False) -> Answer:
+    """Two sources of one story; the first outlet's name carries markup."""
+    lines = [
+        ("10 Jan 2024: " if timeline else "") + "The bridge closed. [1]",
+        ("12 Jun 2024: " if timeline else "") + "The bridge reopened. [2]",
+    ]
+    return Answer(
+        question="q",
+        standalone_question="q",
+        text=" ".join(lines),
+        claims=[Claim(text=line, citations=[number]) for number, line in enumerate(lines)],
+        citations=[
+            Citation(
+                number=1,
+                article_id="a",
+                title="A",
+                chunk_id="a:0",
+                quote="The bridge closed.",
+                start=0,
+                end=18,
+                source="Ledger <b>",
+                published="2024-01-10",
+            ),
+            Citation(
+                number=2,
+                article_id="b",
+                title="B",
+                chunk_id="b:0",
+                quote="The bridge reopened.",
+                start=0,
+                end=20,
+                source="Coast Times",
+                published="2024-06-12",
+            ),
+        ],
+        sources=[
+            Source(number=1, article_id="a", title="A", source="Ledger <b>", published="2024-01-10"),
+            Source(number=2, article_id="b", title="B", source="Coast Times", published="2024-06-12"),
+        ],
+        timeframe=Timeframe(as_of=date(2024, 7, 1), until=date(2024, 7, 1)),
+        timeline=timeline,
+    )
+
+
+def test_every_marker_is_followed_by_its_outlet_and_date() -> None:
+    markdown = answer_markdown(story())
+
+    assert "The bridge closed. [[1]](#source-1) _(Ledger &lt;b&gt;, 10 Jan 2024)_" in markdown
+    assert "The bridge reopened. [[2]](#source-2) _(Coast Times, 12 Jun 2024)_" in markdown
+    assert "<b>" not in markdown
+
+
+def test_the_sources_panel_dates_each_source() -> None:
+    panel = sources_html(story())
+
+    assert '<span class="source-meta">· Ledger &lt;b&gt;, 10 Jan 2024</span>' in panel
+    assert '<span class="source-meta">· Coast Times, 12 Jun 2024</span>' in panel
+
+
+def test_the_timeframe_line_closes_the_answer_even_when_it_abstains() -> None:
+    answered = answer_markdown(story())
+    abstained = answer_markdown(
+        Answer(
+            question="q",
+            standalone_question="q",
+            text="The indexed articles do not answer this question.",
+            abstained=True,
+            timeframe=Timeframe(as_of=date(2024, 1, 5), since=date(2023, 12, 29), until=date(2024, 1, 5)),
+        )
+    )
+
+    assert answered.endswith("\n\n*Articles up to 1 Jul 2024.*")
+    assert abstained.endswith("\n\n*Articles from 29 Dec 2023 to 5 Jan 2024.*")
+
+
+def test_a_timeline_is_a_list_with_one_line_per_date_in_order() -> None:
+    body = answer_markdown(story(timeline=True)).split("\n\n")[0]
+
+    assert body.splitlines() == [
+        "- 10 Jan 2024: The bridge closed. [[1]](#source-1) _(Ledger &lt;b&gt;, 10 Jan 2024)_",
+        "- 12 Jun 2024: The bridge reopened. [[2]](#source-2) _(Coast Times, 12 Jun 2024)_",
+    ]
+    assert len(answer_markdown(story()).split("\n\n")[0].splitlines()) == 1, "a plain answer is one paragraph"

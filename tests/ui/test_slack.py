@@ -2,7 +2,9 @@
 
 Events are posted exactly as Slack posts them: a JSON body signed with the
 signing secret (`v0=` HMAC-SHA256 over `v0:{timestamp}:{body}`). What the bot
-says goes through its real WebClient to the fake, which records it.
+says goes through its real WebClient to the fake, which records it. The bot's
+store holds the seed article and the dated bridge story, so the message's own
+timestamp decides which bridge article may be cited.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -26,8 +29,8 @@ from rag.cli import cli
 from rag.settings import Settings
 from tests.fakes.slack_api import BOT_USER, FakeSlack
 from tests.paths import CORPUS, ROOT
-from tests.ui.conftest import serving
-from ui.slack import build_app, create_server
+from tests.ui.conftest import CLOSED_DATELINE, REOPENED_DATELINE, STORY_QUESTION, serving, write_dated_story
+from ui.slack import build_app, create_server, sent_at
 from ui.slack_blocks import HELP, LOOKING
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -54,7 +57,8 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         slack_api_url=slack.url,
     )
     assistant = Assistant(settings)
-    assistant.ingest([CORPUS])
+    story = write_dated_story(tmp_path_factory.mktemp("slack-story"))[0].parent
+    assistant.ingest([CORPUS, story])
     with serving(create_server(build_app(assistant), assistant)) as url:
         yield Bot(url + "/slack/events", slack, assistant)
     slack.stop()
@@ -85,15 +89,19 @@ def signed_post(
         return error.code, error.read().decode(), time.perf_counter() - started
 
 
-def mention(text: str, *, thread_ts: str | None = None, channel: str = "C1") -> dict:
+def mention(
+    text: str, *, thread_ts: str | None = None, channel: str = "C1", sent: float | None = None
+) -> dict:
+    """An app_mention event; its `ts` is `sent` (seconds since the epoch) or a unique one in 2027."""
     number = next(_ids)
+    ts = f"{sent:.6f}" if sent is not None else f"1800000{number:03d}.000100"
     event = {
         "type": "app_mention",
         "user": "UALICE",
         "text": f"<@{BOT_USER}> {text}",
-        "ts": f"1800000{number:03d}.000100",
+        "ts": ts,
         "channel": channel,
-        "event_ts": f"1800000{number:03d}.000100",
+        "event_ts": ts,
     }
     if thread_ts:
         event["thread_ts"] = thread_ts
@@ -139,7 +147,7 @@ def test_a_mention_gets_looking_then_the_cited_answer_in_its_thread(bot: Bot) ->
     assert looking.params["text"] == LOOKING
     assert looking.params["thread_ts"] == payload["event"]["ts"]
     assert looking.token == f"Bearer {BOT_TOKEN}"
-    section, source = update["blocks"][0], update["blocks"][1]
+    section, source = update["blocks"][0], update["blocks"][2]
     assert section["text"]["text"].startswith("Convinced that Kazakhstan was trying to prove its political")
     assert section["text"]["text"].endswith("[1]")
     assert source["type"] == "context"
@@ -219,6 +227,77 @@ def test_a_follow_up_in_a_thread_uses_the_thread_s_history(bot: Bot) -> None:
     answer = updates_in(bot, "C-thread")[-1].params["blocks"][0]["text"]["text"]
     assert "Kairat Abdrakhmanov" in answer
     assert any(c.method == "conversations.replies" and c.params["ts"] == thread_ts for c in bot.slack.calls)
+
+
+def at_noon_utc(day: date) -> float:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC).timestamp()
+
+
+@pytest.mark.parametrize(
+    ("sent", "cited", "not_cited"),
+    [(date(2024, 3, 1), CLOSED_DATELINE, REOPENED_DATELINE), (date(2024, 7, 1), REOPENED_DATELINE, None)],
+    ids=["sent between the two articles", "sent after both"],
+)
+def test_a_question_is_answered_as_of_the_day_its_message_was_sent(
+    bot: Bot, sent: date, cited: str, not_cited: str | None
+) -> None:
+    channel = f"C-asof-{sent.isoformat()}"
+    signed_post(bot.url, mention(STORY_QUESTION, channel=channel, sent=at_noon_utc(sent)))
+
+    blocks = wait_for_update(bot, channel)["blocks"]
+    posted = json.dumps(blocks, ensure_ascii=False)
+    answer, timeframe, first_source = blocks[0], blocks[1], blocks[2]
+    assert "Kessler harbor bridge" in answer["text"]["text"]
+    assert timeframe["elements"][0]["text"] == f"Articles up to {sent.day} {sent:%b %Y}."
+    assert first_source["elements"][0]["text"].endswith(f"* · {cited}")
+    assert not_cited is None or not_cited not in posted
+
+
+def test_the_event_timestamp_is_read_as_the_day_it_was_sent_here() -> None:
+    event = {"ts": "1704456000.000200", "event_ts": "1704456000.000200"}
+
+    assert sent_at(event) == datetime(2024, 1, 5, 12, 0, 0, 200, tzinfo=UTC)
+    assert sent_at({"event_ts": "1704456000.000200"}) == datetime(2024, 1, 5, 12, 0, 0, 200, tzinfo=UTC)
+
+
+def test_a_timeline_answer_has_one_line_per_date_and_dated_sources() -> None:
+    from rag.schema import Answer, Citation, Claim, Source, Timeframe
+    from ui.slack_blocks import answer_message
+
+    lines = ["10 Jan 2024: The bridge closed. [1]", "12 Jun 2024: The bridge reopened. [2]"]
+    message = answer_message(
+        Answer(
+            question="How did the bridge story unfold?",
+            standalone_question="How did the bridge story unfold?",
+            text=" ".join(lines),
+            claims=[Claim(text=line, citations=[index]) for index, line in enumerate(lines)],
+            citations=[
+                Citation(
+                    number=n, article_id=a, title=a, chunk_id=a, quote=q, start=0, end=len(q), published=p
+                )
+                for n, a, q, p in [
+                    (1, "a", "The bridge closed.", "2024-01-10"),
+                    (2, "b", "The bridge reopened.", "2024-06-12"),
+                ]
+            ],
+            sources=[
+                Source(
+                    number=1, article_id="a", title="Closed", source="Harbor <Ledger>", published="2024-01-10"
+                ),
+                Source(
+                    number=2, article_id="b", title="Reopened", source="Coast Times", published="2024-06-12"
+                ),
+            ],
+            timeframe=Timeframe(as_of=date(2024, 7, 1), since=date(2024, 1, 1), until=date(2024, 7, 1)),
+            timeline=True,
+        )
+    )
+
+    body, timeframe, closed, reopened = message["blocks"]
+    assert body["text"]["text"].splitlines() == lines
+    assert timeframe["elements"][0]["text"] == "Articles from 1 Jan 2024 to 1 Jul 2024."
+    assert closed["elements"][0]["text"] == "*[1]* *Closed* · Harbor &lt;Ledger&gt;, 10 Jan 2024"
+    assert reopened["elements"][0]["text"] == "*[2]* *Reopened* · Coast Times, 12 Jun 2024"
 
 
 def test_markup_in_an_article_is_escaped_before_it_reaches_slack(tmp_path: Path) -> None:

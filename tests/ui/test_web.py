@@ -11,7 +11,12 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AuthenticationError
 
-from tests.ui.conftest import WebApp
+from tests.ui.conftest import (
+    CLOSED_DATELINE,
+    REOPENED_DATELINE,
+    STORY_QUESTION,
+    WebApp,
+)
 
 SEED_QUESTION = "why did Putin move talks from Astana?"
 
@@ -40,7 +45,7 @@ def test_the_seed_question_through_the_api_returns_the_cited_answer(client: Clie
 
 
 def test_the_chat_endpoint_renders_footnotes_and_highlights_the_cited_sentence(client: Client) -> None:
-    history, sources, cleared = client.predict(SEED_QUESTION, [], 5, api_name="/respond")
+    history, sources, cleared = client.predict(SEED_QUESTION, [], 5, "", api_name="/respond")
 
     reply = history[-1]["content"][0]["text"]
     assert "Convinced that Kazakhstan" in reply
@@ -62,7 +67,7 @@ def test_a_follow_up_uses_the_chat_history(client: Client) -> None:
 
 
 def test_when_the_corpus_does_not_answer_the_chat_says_so_and_lists_nearest_articles(client: Client) -> None:
-    history, sources, _ = client.predict("Who won the 2018 World Cup?", [], 5, api_name="/respond")
+    history, sources, _ = client.predict("Who won the 2018 World Cup?", [], 5, "", api_name="/respond")
 
     assert "do not answer" in history[-1]["content"][0]["text"]
     assert "The indexed articles do not answer this." in sources
@@ -146,3 +151,73 @@ def test_with_a_login_set_the_chat_needs_it_and_health_stays_open(seed_assistant
         assert answer["text"].startswith("Convinced that Kazakhstan")
         with urllib.request.urlopen(url + "/") as response:
             assert "s3cret-pass" not in response.read().decode()
+
+
+@pytest.fixture(scope="module")
+def dated_client(dated_web_app: WebApp) -> Client:
+    return Client(dated_web_app.url, verbose=False)
+
+
+def test_as_of_before_the_later_article_never_cites_it(dated_client: Client) -> None:
+    before = dated_client.predict(STORY_QUESTION, 5, None, "2024-03-01", api_name="/ask")
+    after = dated_client.predict(STORY_QUESTION, 5, None, "2024-07-01", api_name="/ask")
+
+    assert {citation["published"] for citation in before["citations"]} == {"2024-01-10"}
+    assert [source["source"] for source in before["sources"]] == ["Harbor Ledger"]
+    assert before["timeframe"]["as_of"] == "2024-03-01"
+    assert "2024-06-12" in {citation["published"] for citation in after["citations"]}, "later, it is cited"
+
+
+def test_the_chat_shows_each_citation_s_outlet_and_date_and_the_timeframe(dated_client: Client) -> None:
+    history, sources, _ = dated_client.predict(STORY_QUESTION, [], 5, "2024-03-01", api_name="/respond")
+
+    reply = history[-1]["content"][0]["text"]
+    assert f"[[1]](#source-1) _({CLOSED_DATELINE})_" in reply
+    assert reply.endswith("*Articles up to 1 Mar 2024.*")
+    assert f'<span class="source-meta">· {CLOSED_DATELINE}</span>' in sources
+    assert REOPENED_DATELINE not in reply + sources
+
+
+def test_a_malformed_as_of_date_gets_one_line_in_the_chat_and_changes_nothing(dated_client: Client) -> None:
+    history, sources, typed = dated_client.predict(STORY_QUESTION, [], 5, "1 March", api_name="/respond")
+    error = dated_client.predict(STORY_QUESTION, 5, None, "2024-02-30", api_name="/ask")
+
+    reply = history[-1]["content"][0]["text"]
+    assert reply.startswith("⚠️ the as\\-of date '1 March' is not a day: write it as YYYY\\-MM\\-DD")
+    assert "\n" not in reply
+    assert sources == {"__type__": "update", "props": {"__type__": "update"}}, "the panel is left as it was"
+    assert typed == STORY_QUESTION, "the question stays in the box, to send again with a fixed date"
+    assert error == {
+        "error": "the as-of date '2024-02-30' is not a day: write it as YYYY-MM-DD (e.g. 2024-01-05), "
+        "or leave it empty for today"
+    }
+
+
+def examples_offered(url: str) -> list[str]:
+    """The sample questions of the page's Examples component, from the config the browser loads."""
+    with urllib.request.urlopen(url + "config") as response:
+        config = json.load(response)
+    datasets = [c for c in config["components"] if c["type"] == "dataset"]
+    return [sample[0] for dataset in datasets for sample in dataset["props"]["samples"]]
+
+
+def test_the_example_questions_come_from_the_indexed_headlines(
+    web_app: WebApp, dated_web_app: WebApp
+) -> None:
+    syria = 'What is the latest on "Syria talks yield minimal results for Russia"?'
+    assert examples_offered(web_app.url) == [syria]
+    assert examples_offered(dated_web_app.url) == ['What is the latest on "Kessler harbor bridge reopens"?']
+
+
+def test_an_empty_store_offers_no_examples_and_still_serves_the_chat(tmp_path: Path) -> None:
+    from rag.assistant import Assistant
+    from rag.settings import Settings
+    from tests.ui.conftest import serving
+    from ui.web import create_server
+
+    with serving(create_server(Assistant(Settings(home=tmp_path / "home")))) as url:
+        assert examples_offered(url + "/") == []
+        answer = Client(url + "/", verbose=False).predict(STORY_QUESTION, 5, None, "", api_name="/ask")
+
+    assert answer["abstained"] is True
+    assert "rag ingest" in answer["notes"][-1]

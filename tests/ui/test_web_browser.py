@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.paths import ROOT
-from tests.ui.conftest import WebApp
+from tests.ui.conftest import CLOSED_DATELINE, REOPENED_DATELINE, STORY_QUESTION, WebApp
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -43,7 +43,17 @@ def page(browser, web_app: WebApp):
     page.close()
 
 
-def ask(page, question: str) -> None:
+@pytest.fixture
+def dated_page(browser, dated_web_app: WebApp):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(dated_web_app.url)
+    yield page
+    page.close()
+
+
+def ask(page, question: str, as_of: str | None = None) -> None:
+    if as_of is not None:
+        page.locator("#as-of textarea, #as-of input").fill(as_of)
     box = page.locator("#question textarea")
     box.fill(question)
     box.press("Enter")
@@ -139,3 +149,32 @@ def test_markup_inside_an_article_is_shown_as_text_and_never_runs(page, tmp_path
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#sources script, #sources img, #chat img[src='x']").count() == 0
     shoot(page, "chat-hostile-article.png")
+
+
+def test_each_citation_shows_its_outlet_and_date_and_as_of_keeps_later_articles_out(dated_page) -> None:
+    page = dated_page
+    ask(page, STORY_QUESTION, as_of="2024-03-01")
+
+    chat = page.locator("#chat")
+    chat.get_by_text("Articles up to 1 Mar 2024.").wait_for()
+    dateline = chat.locator('a[href="#source-1"] + em')
+    assert dateline.inner_text() == f"({CLOSED_DATELINE})"
+    assert dateline.is_visible()
+    page.locator("#sources #source-1 .source-meta").get_by_text(CLOSED_DATELINE).wait_for()
+    assert REOPENED_DATELINE not in chat.inner_text() + page.locator("#sources").inner_text()
+    shoot(page, "chat-dated-citation.png")
+
+
+def test_a_malformed_as_of_date_is_one_line_in_the_chat(dated_page) -> None:
+    ask(dated_page, STORY_QUESTION, as_of="March 1st")
+
+    dated_page.locator("#chat").get_by_text("the as-of date 'March 1st' is not a day").wait_for()
+    assert dated_page.locator("#question textarea").input_value() == STORY_QUESTION
+
+
+def test_the_example_question_is_the_newest_headline_and_is_answered(dated_page) -> None:
+    example = dated_page.get_by_text('What is the latest on "Kessler harbor bridge reopens"?')
+    example.click()
+    dated_page.locator("#question textarea").press("Enter")
+
+    dated_page.locator("#chat").get_by_text(f"({REOPENED_DATELINE})").first.wait_for()

@@ -1,0 +1,70 @@
+"""The chat's example questions come from the indexed corpus's newest headlines."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.assistant import Assistant
+from rag.components.vector_store import ArticleRecord
+from ui.examples import corpus_examples, short_title
+
+
+def record(title: str, published: str | None) -> ArticleRecord:
+    return ArticleRecord(
+        id=title, title=title, content_hash="h", chunks=1, path="", source=None, url=None, published=published
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "short"),
+    [
+        (
+            "Syria talks yield minimal results for Russia as Putin attempts to take control of peace process",
+            "Syria talks yield minimal results for Russia",
+        ),
+        ("Flight cancellations: Why Southwest Airlines is melting down | CNN ...", "Flight cancellations"),
+        (
+            "Supreme Court says Trump-era border restriction will remain in ...",
+            "Supreme Court says Trump-era border restriction will remain",
+        ),
+        (
+            "Nearly 1.6 million asylum applications are pending in US immigration courts and at US…",
+            "Nearly 1.6 million asylum applications are pending",
+        ),
+        (
+            "China said will drop Covid-19 quarantine requirements for travelers beginning on…",
+            "China said will drop Covid-19 quarantine requirements",
+        ),
+        ("'Immaculate Reception:' In interview hours before his death, Franco ...", "Immaculate Reception"),
+        ("Brexit", "Brexit"),
+    ],
+)
+def test_a_headline_is_cut_at_its_first_clause_break_to_a_few_words(title: str, short: str) -> None:
+    assert short_title(title) == short
+
+
+def test_the_newest_distinct_stories_come_first_and_undated_ones_last() -> None:
+    articles = [
+        record("Undated feature on harbor life", None),
+        record("Kessler harbor bridge closed for repairs", "2024-01-10"),
+        record("Southwest Airlines cancels thousands of flights", "2022-12-27"),
+        record("Kessler harbor bridge reopens after repairs", "2024-06-12"),
+        record("Southwest's meltdown: what went wrong", "2022-12-28"),
+    ]
+
+    assert corpus_examples(articles) == [
+        'What is the latest on "Kessler harbor bridge reopens"?',
+        'What is the latest on "Southwest\'s meltdown"?',
+        'What is the latest on "Undated feature on harbor life"?',
+    ]
+    assert corpus_examples(articles, limit=1) == ['What is the latest on "Kessler harbor bridge reopens"?']
+    assert corpus_examples([]) == []
+
+
+def test_the_seed_corpus_example_is_answered_from_the_seed_article(seed_assistant: Assistant) -> None:
+    [question] = corpus_examples(seed_assistant.articles())
+    answer = seed_assistant.ask(question)
+
+    assert question == 'What is the latest on "Syria talks yield minimal results for Russia"?'
+    assert not answer.abstained
+    assert answer.sources[0].title.startswith("Syria talks yield minimal results for Russia")
