@@ -202,10 +202,21 @@ class ChromaStore:
                 yield StoredChunk(id=id_, text=text, metadata=dict(meta))
             offset += len(result["ids"])
 
-    def chunk_metadata(self, where: Where | None = None) -> dict[str, dict[str, Any]]:
-        """id -> metadata for matching chunks, without fetching their text."""
-        result = self.collection.get(where=where or None, include=["metadatas"])
-        return {id_: dict(meta) for id_, meta in zip(result["ids"], result["metadatas"], strict=True)}
+    def chunk_metadata(self, where: Where | None = None, page: int = 20_000) -> dict[str, dict[str, Any]]:
+        """id -> metadata for matching chunks, without fetching their text.
+
+        Read a page at a time: in one call, Chroma fails past ~32k chunks ("too many SQL variables").
+        """
+        found: dict[str, dict[str, Any]] = {}
+        while True:
+            result = self.collection.get(
+                where=where or None, limit=page, offset=len(found), include=["metadatas"]
+            )
+            found.update(
+                (id_, dict(meta)) for id_, meta in zip(result["ids"], result["metadatas"], strict=True)
+            )
+            if len(result["ids"]) < page:
+                return found
 
     def articles(self) -> list[ArticleRecord]:
         """One record per indexed article, read from each article's first chunk."""
