@@ -33,6 +33,7 @@ bench: install
 	$(BIN)/python -m bench.embedding
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.query
+	$(BIN)/python -m bench.scale
 	$(BIN)/python -m bench.llm
 
 # The browser-chat tests drive Debian's chromium; install it when we can (CI runs as root).

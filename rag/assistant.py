@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rag.components.answerer import build_answerer
 from rag.components.embedding import build_embedder
+from rag.components.lexical_store import LexicalStore
 from rag.components.vector_store import ArticleRecord, ChromaStore
 from rag.ingest.pipeline import Ingestor, IngestReport, ProgressFactory
 from rag.ingest.sources import SourcesReport, ingest_sources
@@ -58,11 +59,13 @@ class Assistant:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self.store = ChromaStore(self.settings)
+        self.store.follow()
+        self.lexical = LexicalStore(self.settings.lexical_path)
         self.embedder = build_embedder(self.settings)
         self.retriever = HybridRetriever(
             store=self.store,
             embedder=self.embedder,
-            lexical=LexicalIndex(self.store),
+            lexical=LexicalIndex(self.lexical),
             k=self.settings.top_k,
             fetch_k=self.settings.fetch_k,
             rrf_k=self.settings.rrf_k,
@@ -158,7 +161,9 @@ class Assistant:
         self, paths: Sequence[Path], *, prune: bool = True, progress: ProgressFactory | None = None
     ) -> IngestReport:
         """Bring the store in line with `paths`; see `rag.ingest.pipeline` for the guarantees."""
-        return Ingestor(self.settings, self.store, self.embedder).run(paths, prune=prune, progress=progress)
+        return Ingestor(self.settings, self.store, self.embedder, self.lexical).run(
+            paths, prune=prune, progress=progress
+        )
 
     def ingest_urls(
         self,
@@ -171,7 +176,7 @@ class Assistant:
     ) -> SourcesReport:
         """Fetch `feeds` (new items only) and `urls` (a feed or a page each) and index what they hold."""
         return ingest_sources(
-            Ingestor(self.settings, self.store, self.embedder),
+            Ingestor(self.settings, self.store, self.embedder, self.lexical),
             feeds,
             urls,
             stop=stop,
@@ -204,6 +209,7 @@ class Assistant:
     def remove_article(self, article_id: str) -> int:
         """Delete one article's chunks; returns how many were removed."""
         ids = list(self.store.chunk_metadata({"article_id": article_id}))
+        self.lexical.delete(ids)
         self.store.delete(ids)
         if ids:
             self.store.mark_ingest()

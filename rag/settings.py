@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         None, description="http://host:port of a Chroma server; unset = embedded store in `home`."
     )
     collection: str = Field("articles", description="Chroma collection holding the chunks.")
+    store_follow_seconds: float = Field(
+        5,
+        gt=0,
+        description="How often a serving process checks whether another process has ingested, and "
+        "if so reopens the embedded Chroma store in the background (a server needs no reopening).",
+    )
 
     # Embedding
     embedding_model: str | None = Field(
@@ -188,6 +194,11 @@ class Settings(BaseSettings):
     @property
     def store_path(self) -> Path:
         return self.home / "chroma"
+
+    @property
+    def lexical_path(self) -> Path:
+        """The BM25 index (tantivy) every process reads; written by the ingest step that writes Chroma."""
+        return self.home / "lexical"
 
     @property
     def cache_path(self) -> Path:

@@ -5,6 +5,14 @@ article's new chunks are written before its old ones are deleted, so a crash
 at any point leaves either the old or the new version readable, and the next
 run, seeing an incomplete set, simply finishes the job. An article whose
 complete chunk set is already stored under the same hash costs nothing.
+
+Each step writes the dense side (Chroma) and then the lexical side (the BM25
+index), and deletes from the lexical side first; Chroma is the source of
+truth. Two stores cannot share a transaction, so a crash between the two
+writes can leave them apart: every run starts by reconciling the lexical
+index with Chroma (chunks missing from it are indexed from Chroma's text,
+chunks Chroma no longer holds are dropped), under the ingest lock, before
+anything else is written.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from rag.components.embedding import Embedder
+from rag.components.lexical_store import LexicalRow, LexicalStore
 from rag.components.vector_store import ChromaStore, StoredChunk
 from rag.ingest.chunking import chunk_article
 from rag.ingest.loaders import LoadError, Skipped, count_articles, discover, load_file
@@ -72,10 +81,17 @@ def chunk_id(article: Article, index: int) -> str:
 class Ingestor:
     """Brings the store in line with a set of files."""
 
-    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: ChromaStore,
+        embedder: Embedder,
+        lexical: LexicalStore | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
+        self.lexical = lexical or LexicalStore(settings.lexical_path)
 
     def run(
         self, paths: Sequence[Path], *, prune: bool = True, progress: ProgressFactory | None = None
@@ -126,7 +142,9 @@ class Ingestor:
         self, files: list[Path], roots: Sequence[Path], prune: bool, progress: ProgressFactory | None
     ) -> IngestReport:
         report = IngestReport()
-        stored = _StoredArticles(self.store.chunk_metadata())
+        metadata = self.store.chunk_metadata()
+        self._reconcile(metadata)
+        stored = _StoredArticles(metadata)
         seen_ids: set[str] = set()
         pending: list[tuple[Article, list[Chunk]]] = []
         expected = {path: count_articles(path) for path in files}
@@ -203,11 +221,13 @@ class Ingestor:
         vectors = self.embedder.embed([_embedding_text(record) for record in records])
         report.chunks_embedded += getattr(self.embedder, "computed", len(records)) - computed_before
         self.store.upsert(records, vectors)
+        self.lexical.upsert(lexical_row(record) for record in records)
         report.chunks_written += len(records)
         fresh = {record.id for record in records}
         stale = [
             id_ for article, _ in pending for id_ in stored.chunk_ids.get(article.id, ()) if id_ not in fresh
         ]
+        self.lexical.delete(stale)
         self.store.delete(stale)
         self.store.mark_ingest()
 
@@ -219,9 +239,20 @@ class Ingestor:
             for article_id, path in stored.paths.items()
             if article_id not in seen and any(Path(path).is_relative_to(folder) for folder in folders)
         ]
-        self.store.delete([id_ for article_id in gone for id_ in stored.chunk_ids[article_id]])
+        ids = [id_ for article_id in gone for id_ in stored.chunk_ids[article_id]]
+        self.lexical.delete(ids)
+        self.store.delete(ids)
         self.stories.forget(gone)
         return len(gone)
+
+    def _reconcile(self, metadata: dict[str, dict[str, Any]]) -> None:
+        """Make the lexical index hold exactly Chroma's chunks (see the module docstring: after a crash)."""
+        held = self.lexical.ids()
+        self.lexical.delete([id_ for id_ in held if id_ not in metadata])
+        missing = [id_ for id_ in metadata if id_ not in held]
+        for start in range(0, len(missing), self.settings.ingest_batch):
+            chunks = self.store.get(missing[start : start + self.settings.ingest_batch])
+            self.lexical.upsert(lexical_row(chunk) for chunk in chunks)
 
 
 class _StoredArticles:
@@ -289,6 +320,12 @@ def _record(article: Article, chunk: Chunk, total: int, embedding: str) -> Store
     if article.published:
         metadata["published"] = article.published.isoformat()
     return StoredChunk(id=chunk_id(article, chunk.index), text=chunk.text, metadata=metadata)
+
+
+def lexical_row(chunk: StoredChunk) -> LexicalRow:
+    """What BM25 indexes of a chunk: title and text (as embedded), and the fields filters read."""
+    meta = chunk.metadata
+    return LexicalRow(chunk.id, _embedding_text(chunk), meta.get("source"), meta.get("published_day"))
 
 
 def _embedding_text(record: StoredChunk) -> str:

@@ -3,10 +3,20 @@
 The store is the single source of truth: which articles are indexed, with which
 content hash and how many chunks, is read back from chunk metadata, so there is
 no second catalogue to drift out of step after a crash.
+
+Several processes on one host share one embedded store: each ingest stamps
+the collection (`mark_ingest`), and a serving process that `follow`s the
+store checks the stamp every few seconds and, when another process has
+written, opens a fresh client in the background and swaps it in. The
+embedded client keeps the vector index it loaded and never sees another
+process's additions otherwise; a question never waits for the reopen. With a
+Chroma server every process already sees every write.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -18,6 +28,7 @@ import numpy as np
 from rag.settings import Settings
 
 Where = dict[str, Any]
+log = logging.getLogger(__name__)
 
 
 class StoreError(RuntimeError):
@@ -53,7 +64,10 @@ class ChromaStore:
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        self.settings = settings
         self.location = settings.chroma_url or str(settings.store_path)
+        self._follower: threading.Thread | None = None
+        self._written: float | None = None
         try:
             if settings.chroma_url:
                 url = urlparse(settings.chroma_url)
@@ -105,16 +119,53 @@ class ChromaStore:
     def mark_ingest(self) -> None:
         """Record the time of the last ingest; readers use it to refresh caches."""
         metadata = dict(self.collection.metadata or {})
-        metadata["last_ingest"] = time.time()
+        metadata["last_ingest"] = self._written = time.time()
         self.collection.modify(metadata=metadata)
+
+    # following other processes' writes
+    def follow(self) -> None:
+        """From now on, pick up other processes' ingests within `store_follow_seconds` (embedded store)."""
+        if self.settings.chroma_url or self._follower is not None:
+            return
+        self._follower = threading.Thread(
+            target=self._follow, args=(self.last_ingest(),), name="chroma-follow", daemon=True
+        )
+        self._follower.start()
+
+    def _follow(self, seen: float | None) -> None:
+        while True:
+            time.sleep(self.settings.store_follow_seconds)
+            try:
+                stamp = self.last_ingest()
+                if stamp != seen and stamp != self._written:
+                    self._reopen()
+                seen = stamp
+            except Exception as error:  # the next tick tries again; a question must not fail for this
+                log.warning("could not follow the store at %s: %s", self.location, _first_line(error))
+
+    def _reopen(self) -> None:
+        """Open a fresh client (the only way to see another process's vectors), load it, then swap it in."""
+        import chromadb
+        from chromadb.api.client import SharedSystemClient
+        from chromadb.config import Settings as ChromaSettings
+
+        # Chroma shares one client per path within a process; drop ours so a new one is made.
+        SharedSystemClient._identifier_to_system.pop(str(self.settings.store_path), None)
+        client = chromadb.PersistentClient(
+            path=str(self.settings.store_path), settings=ChromaSettings(anonymized_telemetry=False)
+        )
+        collection = client.get_collection(self.collection.name)
+        sample = collection.get(limit=1, include=["embeddings"])["embeddings"]
+        if sample is not None and len(sample):
+            collection.query(query_embeddings=[sample[0]], n_results=1, include=[])  # loads the index now
+        self.client, self.collection = client, collection
 
     # reading
     def count(self) -> int:
         return self.collection.count()
 
     def last_ingest(self) -> float | None:
-        self.collection = self.client.get_collection(self.collection.name)
-        value = (self.collection.metadata or {}).get("last_ingest")
+        value = (self.client.get_collection(self.collection.name).metadata or {}).get("last_ingest")
         return float(value) if value is not None else None
 
     def nearest(self, embedding: np.ndarray, n: int, where: Where | None = None) -> list[tuple[str, float]]:
@@ -160,10 +211,21 @@ class ChromaStore:
                 yield StoredChunk(id=id_, text=text, metadata=dict(meta))
             offset += len(result["ids"])
 
-    def chunk_metadata(self, where: Where | None = None) -> dict[str, dict[str, Any]]:
-        """id -> metadata for matching chunks, without fetching their text."""
-        result = self.collection.get(where=where or None, include=["metadatas"])
-        return {id_: dict(meta) for id_, meta in zip(result["ids"], result["metadatas"], strict=True)}
+    def chunk_metadata(self, where: Where | None = None, page: int = 20_000) -> dict[str, dict[str, Any]]:
+        """id -> metadata for matching chunks, without fetching their text.
+
+        Read a page at a time: in one call, Chroma fails past ~32k chunks ("too many SQL variables").
+        """
+        found: dict[str, dict[str, Any]] = {}
+        while True:
+            result = self.collection.get(
+                where=where or None, limit=page, offset=len(found), include=["metadatas"]
+            )
+            found.update(
+                (id_, dict(meta)) for id_, meta in zip(result["ids"], result["metadatas"], strict=True)
+            )
+            if len(result["ids"]) < page:
+                return found
 
     def articles(self) -> list[ArticleRecord]:
         """One record per indexed article, read from each article's first chunk."""

@@ -1,0 +1,513 @@
+"""A news archive at scale: the shared SQLite FTS5 index against the in-memory bm25s index it replaced.
+
+The store is synthetic but real-looking: each chunk is six sentences drawn
+from the real dev news corpus (../shared/datasets/realtimeqa-dev) under a
+real title, plus one made-up place name of its own so no two chunks are the
+same. The timed questions are that dataset's real questions.
+
+- lexical: for each size, FTS5 is built once on disk; then, each in a fresh
+  process, FTS5 is opened and queried (what a serving process does now) and
+  bm25s is built from the same chunks and queried (what every serving
+  process did after each ingest: the same-run baseline). Reported: build or
+  open time, query p50/p95, resident memory, size on disk.
+- hybrid (sizes up to --hybrid-max): the same chunks in Chroma as well.
+  Vectors: the real model's for --pool chunks, each other chunk a pool
+  vector plus noise (embedding a million chunks would take days here; query
+  time does not depend on how the stored vectors were made). Reported:
+  `Assistant` retrieval and extractive `ask` p50/p95 and resident memory.
+- freshness (at the largest hybrid size): a serving process answers a
+  question in a loop while another process ingests --fresh new articles
+  with the real model; reported: seconds from the ingest's end until the
+  serving process retrieves a new article, and the slowest question meanwhile.
+
+    .venv/bin/python -m bench.scale [--sizes 100000 1000000] [--hybrid-max 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from bench.common import ROOT, percentile_ms, place_name, print_table, rss_mb, write_json
+
+DEV = ROOT.parent / "shared" / "datasets" / "realtimeqa-dev"
+SENTENCES_PER_CHUNK = 6
+TIMED_QUESTIONS = 100
+WARM_UP = 5
+
+
+def dev_corpus() -> list[dict[str, str]]:
+    if not (DEV / "corpus.jsonl").exists():
+        sys.exit(f"bench.scale needs the dev news corpus at {DEV}")
+    lines = (DEV / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def dev_questions() -> list[str]:
+    lines = (DEV / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines if line.strip()]
+
+
+def synthetic_chunks(count: int, seed: int = 7) -> Iterator[tuple[str, str, str]]:
+    """(id, title, text) of `count` chunks recombined from the dev corpus's sentences."""
+    from rag.text.sentences import split_sentences
+
+    records = dev_corpus()
+    titles = [record["title"] for record in records]
+    pool = [
+        span.text
+        for record in records
+        for span in split_sentences(record["body"])
+        if len(span.text.split()) >= 6
+    ]
+    rng = random.Random(seed)
+    for number in range(count):
+        place = place_name(rng)
+        text = " ".join(rng.sample(pool, SENTENCES_PER_CHUNK)) + f" Reported from {place}."
+        yield f"synthetic-{number}::0::0", rng.choice(titles), text
+
+
+def timed(function: Callable[[str], object], questions: list[str]) -> list[float]:
+    for question in questions[-WARM_UP:]:
+        function(question)
+    seconds = []
+    for question in questions[:TIMED_QUESTIONS]:
+        started = time.perf_counter()
+        function(question)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+# lexical: the chosen engine (FTS5) and the replaced one (bm25s), same chunks
+
+
+def build_tantivy(size: int, home: Path) -> dict[str, float]:
+    """The chosen index, built as ingest steps build it, then one more step of 1,000 new chunks."""
+    from rag.components.lexical_store import LexicalRow, LexicalStore
+
+    started = time.perf_counter()
+    store = LexicalStore(home / "lexical")
+    batch: list[LexicalRow] = []
+    for id_, title, text in synthetic_chunks(size):
+        batch.append(LexicalRow(id_, f"{title}\n{text}"))
+        if len(batch) == 50_000:
+            store.upsert(batch)
+            batch = []
+    store.upsert(batch)
+    seconds = time.perf_counter() - started
+    fresh = [LexicalRow(f"fresh-{id_}", text) for id_, _, text in synthetic_chunks(1000, seed=99)]
+    started = time.perf_counter()
+    store.upsert(fresh)
+    return {
+        "chunks": size,
+        "tantivy_build_s": seconds,
+        "tantivy_add_1000_s": time.perf_counter() - started,
+        "tantivy_disk_mb": sum(path.stat().st_size for path in (home / "lexical").iterdir()) / 2**20,
+    }
+
+
+def query_tantivy(home: Path) -> dict[str, float]:
+    from rag.components.lexical_store import LexicalStore
+
+    before = rss_mb()
+    started = time.perf_counter()
+    store = LexicalStore(home / "lexical")
+    opened = time.perf_counter() - started
+    seconds = timed(lambda question: store.search(question, 30), dev_questions())
+    return {
+        "tantivy_open_s": opened,
+        "tantivy_p50_ms": percentile_ms(seconds, 50),
+        "tantivy_p95_ms": percentile_ms(seconds, 95),
+        "tantivy_rss_mb": rss_mb(),
+        "tantivy_rss_added_mb": rss_mb() - before,
+    }
+
+
+def fts5(size: int, home: Path) -> dict[str, float]:
+    """The other candidate: SQLite FTS5 over the same terms, ranked by its bm25(); built and queried here."""
+    import sqlite3
+
+    from rag.components.lexical_store import index_terms
+
+    db = sqlite3.connect(home / "fts5.sqlite")
+    db.execute("CREATE VIRTUAL TABLE chunk USING fts5(id UNINDEXED, terms)")
+    started = time.perf_counter()
+    with db:
+        db.executemany(
+            "INSERT INTO chunk VALUES (?, ?)",
+            ((id_, " ".join(index_terms(f"{title}\n{text}"))) for id_, title, text in synthetic_chunks(size)),
+        )
+    built = time.perf_counter() - started
+
+    def search(question: str) -> None:
+        terms = sorted(set(index_terms(question)))
+        if terms:
+            match = " OR ".join(f'"{term}"' for term in terms)
+            db.execute("SELECT id FROM chunk WHERE chunk MATCH ? ORDER BY rank LIMIT 30", (match,)).fetchall()
+
+    seconds = timed(search, dev_questions())
+    return {
+        "fts5_build_s": built,
+        "fts5_p50_ms": percentile_ms(seconds, 50),
+        "fts5_p95_ms": percentile_ms(seconds, 95),
+    }
+
+
+def query_bm25s(size: int) -> dict[str, float]:
+    """What each serving process did after every ingest: read all chunks, build bm25s, then query."""
+    import bm25s
+
+    from rag.text.terms import STOPWORDS, stemmer
+
+    before = rss_mb()
+    started = time.perf_counter()
+    ids, texts = [], []
+    for id_, title, text in synthetic_chunks(size):
+        ids.append(id_)
+        texts.append(f"{title}\n{text}")
+    tokens = bm25s.tokenize(texts, stopwords=STOPWORDS, stemmer=stemmer(), show_progress=False)
+    del texts
+    index = bm25s.BM25()
+    index.index(tokens, show_progress=False)
+    built = time.perf_counter() - started
+
+    def search(question: str) -> None:
+        query = bm25s.tokenize([question], stopwords=STOPWORDS, stemmer=stemmer(), show_progress=False)
+        if query.vocab:
+            index.retrieve(query, k=30, show_progress=False, n_threads=0)
+
+    seconds = timed(search, dev_questions())
+    return {
+        "bm25s_build_s": built,
+        "bm25s_p50_ms": percentile_ms(seconds, 50),
+        "bm25s_p95_ms": percentile_ms(seconds, 95),
+        "bm25s_rss_mb": rss_mb(),
+        "bm25s_rss_added_mb": rss_mb() - before,
+    }
+
+
+# hybrid: the same chunks in Chroma too, queried through `Assistant`
+
+
+def build_hybrid(size: int, pool: int, home: Path) -> dict[str, float]:
+    from bench.query import vectors_for
+    from rag.assistant import Assistant
+    from rag.components.vector_store import StoredChunk
+    from rag.ingest.pipeline import lexical_row
+    from rag.settings import Settings
+
+    assistant = Assistant(Settings(home=home))
+    chunks = list(synthetic_chunks(size))
+    vectors = vectors_for(
+        [(title, text) for _, title, text in chunks], min(pool, size), assistant.embedder.inner.embed
+    )
+    started = time.perf_counter()
+    for start in range(0, size, 20_000):
+        records = [
+            StoredChunk(
+                id=id_,
+                text=text,
+                metadata={
+                    "article_id": id_.split("::")[0],
+                    "article_hash": "0",
+                    "chunk_index": 0,
+                    "n_chunks": 1,
+                    "title": title,
+                    "path": "",
+                    "start": 0,
+                    "end": len(text),
+                    "embedding": "bench",
+                },
+            )
+            for id_, title, text in chunks[start : start + 20_000]
+        ]
+        assistant.store.upsert(records, vectors[start : start + 20_000])
+        assistant.lexical.upsert(lexical_row(record) for record in records)
+    assistant.store.mark_ingest()
+    return {"hybrid_build_s": time.perf_counter() - started}
+
+
+def query_hybrid(home: Path) -> dict[str, float]:
+    from rag.assistant import Assistant
+    from rag.settings import Settings
+
+    started = time.perf_counter()
+    assistant = Assistant(Settings(home=home))
+    questions = dev_questions()
+    assistant.ask(questions[-1])
+    first_answer = time.perf_counter() - started
+    retrieval = timed(assistant.retriever.search, questions)
+    answers = timed(assistant.ask, questions)
+    return {
+        "cold_first_answer_s": first_answer,
+        "hybrid_p50_ms": percentile_ms(retrieval, 50),
+        "hybrid_p95_ms": percentile_ms(retrieval, 95),
+        "ask_p50_ms": percentile_ms(answers, 50),
+        "ask_p95_ms": percentile_ms(answers, 95),
+        "serving_rss_mb": rss_mb(),
+    }
+
+
+# freshness: a serving process keeps answering while another process ingests
+
+
+def write_articles(folder: Path, count: int) -> tuple[str, Path]:
+    """`count` new .txt articles; returns the last one's made-up place (to ask about) and its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path, place = folder, ""
+    for number, (_, title, text) in enumerate(synthetic_chunks(count, seed=1234)):
+        place = text.rsplit("Reported from ", 1)[1].rstrip(".")
+        path = folder / f"new-{number:04d}.txt"
+        path.write_text(f"{title}\n\n{text}\n", encoding="utf-8")
+    return place, path
+
+
+def serve(home: Path, question: str, article_id: str, done: Path) -> dict[str, float]:
+    """What `rag web` does per question, in a loop, until the new article is retrieved."""
+    from rag.assistant import Assistant
+    from rag.settings import Settings
+
+    assistant = Assistant(Settings(home=home))
+    assistant.ask(question)
+    print("ready", flush=True)
+    slowest, asked = 0.0, 0
+    while True:
+        started = time.perf_counter()
+        answer = assistant.ask(question)
+        slowest, asked = max(slowest, time.perf_counter() - started), asked + 1
+        if any(chunk.article_id == article_id for chunk in answer.retrieved):
+            found = time.time()
+            break
+        time.sleep(0.1)
+    while not done.exists():  # found before `rag ingest` had returned: the figure comes out negative
+        time.sleep(0.05)
+    return {
+        "found_after_ingest_s": found - float(done.read_text()),
+        "slowest_question_ms": slowest * 1000,
+        "questions_during_window": asked,
+        "serving_rss_after_mb": rss_mb(),
+    }
+
+
+def freshness(home: Path, articles: int) -> dict[str, float]:
+    place, last = write_articles(home.parent / "new-articles", articles)
+    done = home.parent / "ingest-done"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.scale",
+            "--worker",
+            "serve",
+            str(home),
+            f"What was reported from {place}?",
+            str(last.resolve()),
+            str(done),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    assert server.stdout.readline().strip() == "ready"
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "rag", "--home", str(home), "ingest", "-q", "--no-prune", str(last.parent)],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
+    done.write_text(str(time.time()))
+    ingest = time.perf_counter() - started
+    result = json.loads(server.communicate()[0].strip().splitlines()[-1])
+    return {"fresh_articles": articles, "ingest_s": ingest, **result}
+
+
+def step(*arguments: str) -> dict[str, float]:
+    """Run one phase in a fresh process; its last line of output is the JSON result."""
+    command = [sys.executable, "-m", "bench.scale", "--worker", *arguments]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def worker(phase: str, rest: list[str]) -> dict[str, float]:
+    if phase == "serve":
+        return serve(Path(rest[0]), rest[1], rest[2], Path(rest[3]))
+    size, home = int(rest[0]), Path(rest[1])
+    phases: dict[str, Callable[[], dict[str, float]]] = {
+        "build-tantivy": lambda: build_tantivy(size, home),
+        "query-tantivy": lambda: query_tantivy(home),
+        "bm25s": lambda: query_bm25s(size),
+        "fts5": lambda: fts5(size, home),
+        "build-hybrid": lambda: build_hybrid(size, int(rest[2]), home / "hybrid"),
+        "query-hybrid": lambda: query_hybrid(home / "hybrid"),
+        "freshness": lambda: freshness(home / "hybrid", int(rest[2])),
+    }
+    return phases[phase]()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", type=int, default=[100_000, 1_000_000])
+    parser.add_argument("--hybrid-max", type=int, default=100_000, help="largest size also built in Chroma")
+    parser.add_argument("--fts5-max", type=int, default=100_000, help="largest size FTS5 is measured at")
+    parser.add_argument("--pool", type=int, default=600, help="chunks embedded for real per hybrid store")
+    parser.add_argument("--fresh", type=int, default=1000, help="articles ingested in the freshness phase")
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.worker:
+        print(json.dumps(worker(options.worker[0], options.worker[1:])))
+        return
+
+    dev_corpus()
+    scratch = Path(tempfile.mkdtemp(prefix="rag-bench-scale-"))
+    results = []
+    for size in options.sizes:
+        home = scratch / str(size)
+        home.mkdir()
+        print(f"{size:,} chunks: tantivy, bm25s" + (", FTS5" if size <= options.fts5_max else ""), flush=True)
+        result = step("build-tantivy", str(size), str(home)) | step("query-tantivy", str(size), str(home))
+        result |= step("bm25s", str(size), str(home))
+        if size <= options.fts5_max:
+            result |= step("fts5", str(size), str(home))
+        if size <= options.hybrid_max:
+            print(f"{size:,} chunks: Chroma + tantivy through Assistant", flush=True)
+            result |= step("build-hybrid", str(size), str(home), str(options.pool))
+            result |= step("query-hybrid", str(size), str(home))
+        results.append(result)
+        write_json("scale", results)  # a long run keeps what it has measured so far
+    hybrid = [r for r in results if "hybrid_p50_ms" in r]
+    if hybrid and options.fresh:
+        size = hybrid[-1]["chunks"]
+        print(
+            f"{size:,} chunks: a serving process asks while `rag ingest` adds {options.fresh:,} articles",
+            flush=True,
+        )
+        hybrid[-1] |= step("freshness", str(size), str(scratch / str(size)), str(options.fresh))
+    report(results)
+    write_json("scale", results)
+    plot(results, ROOT / "docs" / "scaling-archive.png")
+
+
+def report(results: list[dict[str, float]]) -> None:
+    print(
+        "\nStore: sentences of the real dev news corpus recombined into chunks; in Chroma, real vectors"
+        " for a pool of chunks and pool vectors plus noise for the rest (said so: query time does not"
+        " depend on how stored vectors were made)."
+    )
+    print_table(
+        f"Lexical top-30 over {TIMED_QUESTIONS} real dev questions, each engine in a fresh process, 2 cores",
+        [
+            "chunks",
+            "tantivy p50 ms",
+            "p95",
+            "open s",
+            "RSS +MB",
+            "disk MB",
+            "add 1,000 s",
+            "bm25s p50 ms (baseline)",
+            "p95",
+            "rebuild s",
+            "RSS +MB",
+            "FTS5 p50 ms",
+            "p95",
+        ],
+        [
+            [
+                r["chunks"],
+                r["tantivy_p50_ms"],
+                r["tantivy_p95_ms"],
+                r["tantivy_open_s"],
+                r["tantivy_rss_added_mb"],
+                r["tantivy_disk_mb"],
+                r["tantivy_add_1000_s"],
+                r["bm25s_p50_ms"],
+                r["bm25s_p95_ms"],
+                r["bm25s_build_s"],
+                r["bm25s_rss_added_mb"],
+                r.get("fts5_p50_ms", "-"),
+                r.get("fts5_p95_ms", "-"),
+            ]
+            for r in results
+        ],
+    )
+    hybrid = [r for r in results if "hybrid_p50_ms" in r]
+    if hybrid:
+        print_table(
+            "Through Assistant (dense + lexical fused, extractive ask), a fresh serving process",
+            ["chunks", "retrieval p50 ms", "p95", "ask p50 ms", "p95", "RSS MB", "cold first answer s"],
+            [
+                [
+                    r["chunks"],
+                    r["hybrid_p50_ms"],
+                    r["hybrid_p95_ms"],
+                    r["ask_p50_ms"],
+                    r["ask_p95_ms"],
+                    r["serving_rss_mb"],
+                    r["cold_first_answer_s"],
+                ]
+                for r in hybrid
+            ],
+        )
+    fresh = [r for r in results if "found_after_ingest_s" in r]
+    if fresh:
+        print_table(
+            "New articles: `rag ingest` in one process, questions in a running serving process",
+            ["chunks", "articles", "ingest s", "found after ingest s", "slowest question ms", "questions"],
+            [
+                [
+                    r["chunks"],
+                    r["fresh_articles"],
+                    r["ingest_s"],
+                    r["found_after_ingest_s"],
+                    r["slowest_question_ms"],
+                    r["questions_during_window"],
+                ]
+                for r in fresh
+            ],
+        )
+
+
+def plot(results: list[dict[str, float]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [r["chunks"] for r in results]
+    figure, (latency, memory) = plt.subplots(1, 2, figsize=(10, 4))
+    for key, label in [
+        ("tantivy_p50_ms", "tantivy (on disk, shared) p50"),
+        ("tantivy_p95_ms", "tantivy p95"),
+        ("bm25s_p50_ms", "bm25s (in memory, per process) p50"),
+        ("bm25s_p95_ms", "bm25s p95"),
+    ]:
+        latency.plot(sizes, [r[key] for r in results], marker="o", label=label)
+    hybrid = [r for r in results if "hybrid_p50_ms" in r]
+    latency.plot(
+        [r["chunks"] for r in hybrid], [r["hybrid_p50_ms"] for r in hybrid], marker="s", label="hybrid p50"
+    )
+    latency.set(
+        xscale="log", yscale="log", xlabel="chunks", ylabel="ms", title="Lexical top-30 latency (2 cores)"
+    )
+    latency.legend(fontsize=8)
+    memory.plot(
+        sizes, [r["tantivy_rss_added_mb"] for r in results], marker="o", label="tantivy: resident added"
+    )
+    memory.plot(sizes, [r["bm25s_rss_added_mb"] for r in results], marker="o", label="bm25s: resident added")
+    memory.set(xscale="log", xlabel="chunks", ylabel="MB", title="Memory per serving process for BM25")
+    memory.legend(fontsize=8)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""One store, several processes: what one ingests, the others find, without a rebuild, and a crash
+between the dense and lexical writes is repaired.
+
+Each ingest runs as a real `rag ingest` subprocess against a real on-disk store; the reader is a
+long-lived `Assistant` in this process, as `rag web` is.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from rag.assistant import Assistant
+from rag.components.lexical_store import LexicalRow
+from rag.schema import Answer
+from rag.settings import Settings
+from tests.e2e.test_faults import assert_consistent, cached_embeddings, start_ingest, wait_until
+from tests.paths import CORPUS
+from tests.synthetic import write_articles
+
+COMET = """The comet named Talvora
+
+Astronomers at the Elbrin observatory have named the comet they found last month Talvora, after a
+village in the hills below the observatory. The comet will pass closest to the Sun in March.
+"""
+COMET_QUESTION = "What did the Elbrin observatory name the comet it found?"
+
+
+def test_a_running_process_finds_an_article_another_process_ingested(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home", store_follow_seconds=0.5)
+    background = tmp_path / "background"
+    write_articles(background, 150, sentences_per_article=5)
+    reader = Assistant(settings)
+    reader.ingest([CORPUS, background])
+    assert "Talvora" not in reader.ask(COMET_QUESTION).text  # the vector index is loaded and in use
+
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "comet.txt").write_text(COMET, encoding="utf-8")
+    process = start_ingest(settings.home, news)
+    assert process.wait() == 0, process.communicate()
+    finished = time.monotonic()
+
+    article = str((news / "comet.txt").resolve())
+    while True:
+        found = reader.retriever.search(COMET_QUESTION, k=3)
+        dense = reader.store.nearest(found.query_vector, 3)
+        lexical = reader.retriever.lexical.search("Talvora", 3)
+        firsts = [dense[0][0], lexical[0].id] if dense and lexical else []
+        if firsts and all(_article(reader, id_) == article for id_ in firsts):
+            break
+        assert time.monotonic() - finished < 30, "the new article is not found 30 s after its ingest"
+        time.sleep(0.2)
+    assert found.chunks[0].article_id == article
+    assert "Talvora" in reader.ask(COMET_QUESTION).text
+
+
+def _article(assistant: Assistant, chunk_id: str) -> str:
+    [chunk] = assistant.store.get([chunk_id])
+    return chunk.metadata["article_id"]
+
+
+def test_an_ingest_killed_mid_step_leaves_dense_and_lexical_agreeing(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write_articles(corpus, 200, sentences_per_article=5)
+    settings = Settings(home=tmp_path / "home")
+
+    process = start_ingest(settings.home, corpus)
+    wait_until(lambda: cached_embeddings(settings) > 64, process, "the second step was embedded")
+    time.sleep(0.3)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+
+    assistant = Assistant(settings)
+    dense, lexical = set(assistant.store.chunk_metadata()), assistant.lexical.ids()
+    # Chroma is written first and deleted from last, so a kill anywhere leaves lexical within it.
+    assert lexical <= dense
+    assert len(dense) < 200 * 2, "the kill came too late to test anything"
+
+    assistant.ingest([corpus])
+    assert_consistent(assistant, 200)
+    assert assistant.lexical.ids() == set(assistant.store.chunk_metadata())
+
+
+def test_the_next_ingest_repairs_a_lexical_index_that_missed_or_kept_chunks(tmp_path: Path) -> None:
+    """A kill between the Chroma write and the lexical commit, made deterministic."""
+    settings = Settings(home=tmp_path / "home")
+    assistant = Assistant(settings)
+    assistant.ingest([CORPUS])
+    dense = set(assistant.store.chunk_metadata())
+    dropped = sorted(dense)[:2]
+    assistant.lexical.delete(dropped)
+    assistant.lexical.upsert([LexicalRow("gone::0::0", "Abdrakhmanov left the congress")])
+    assert assistant.lexical.ids() != dense
+
+    report = assistant.ingest([CORPUS])
+
+    assert (report.unchanged, report.chunks_embedded) == (1, 0)
+    assert assistant.lexical.ids() == dense
+    assert all(hit.id in dense for hit in assistant.retriever.lexical.search("Abdrakhmanov", 10))
+
+
+def test_concurrent_questions_during_an_ingest_all_answer(tmp_path: Path) -> None:
+    corpus = tmp_path / "more"
+    write_articles(corpus, 60, sentences_per_article=5)
+    settings = Settings(home=tmp_path / "home", store_follow_seconds=0.5)
+    reader = Assistant(settings)
+    reader.ingest([CORPUS])
+
+    process = start_ingest(settings.home, corpus)
+
+    def ask_until_done(_: int) -> list[Answer]:
+        answers = []
+        while process.poll() is None or not answers:
+            answers.append(reader.ask("why did Putin move talks from Astana?"))
+        return answers
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = [answer for batch in pool.map(ask_until_done, range(4)) for answer in batch]
+    out, err = process.communicate()
+
+    assert process.returncode == 0, err
+    assert out.startswith("60 added")
+    assert len(answers) >= 4
+    assert all(not answer.abstained and "Kazakhstan" in answer.text for answer in answers)
+    assert reader.lexical.ids() == set(reader.store.chunk_metadata())
