@@ -65,6 +65,7 @@ def command(
 def _run(settings: Settings, dataset: Path, out: Path | None, limit: int | None) -> None:
     from tqdm import tqdm
 
+    from evals.breakdown import format_breakdown
     from evals.datasets import DatasetError, load_dataset
     from evals.report import headline_rows, render_report
     from evals.run import run_eval, write_run
@@ -85,4 +86,5 @@ def _run(settings: Settings, dataset: Path, out: Path | None, limit: int | None)
     (folder / "report.html").write_text(render_report(results, summary), encoding="utf-8")
     for name, mean, interval in headline_rows(summary):
         click.echo(f"{name:<24}{mean:>8}  {interval}")
+    click.echo("\n" + format_breakdown(results))
     click.echo(f"\n{len(results)} questions; results, summary and report.html in {folder}")
