@@ -45,6 +45,11 @@ def command(
     "unanswerable", "history"}), RAGAS-style JSONL (question, ground_truth or
     reference, contexts) or CSV with those columns.
 
+    The summary breaks the wrong answers down by kind (not retrieved, retrieved
+    but answered wrong, wrongly abstained, answered when unanswerable) with
+    examples, and gives metrics per quiz outlet and year for realtimeqa ids;
+    --compare shows the deltas of both.
+
     \b
     Examples:
       rag eval evals/datasets/seed.jsonl
