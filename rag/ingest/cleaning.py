@@ -21,118 +21,163 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 _I = re.IGNORECASE | re.VERBOSE
 
-# Whole lines (stripped) that are furniture, by family; the first family that matches names the line.
-FAMILIES: dict[str, list[re.Pattern[str]]] = {
+
+@dataclass(frozen=True)
+class Rule:
+    """A furniture pattern, tried only on lines holding one of `words` (lower case; none: every line).
+
+    The words keep cleaning fast: a pattern that may match anywhere in a line is costly to try at
+    every position, and most lines hold none of its words.
+    """
+
+    pattern: re.Pattern[str]
+    words: tuple[str, ...] = ()
+
+
+# Lines (stripped) that are furniture, by family; a family's rules are tried in order.
+FAMILIES: dict[str, list[Rule]] = {
     "share_navigation": [
-        re.compile(
-            r"""^(
-                share(\s+(on|via)\s+[\w+ ]+|\s+this(\s+article)?)?
-              | (tweet|email|print|whatsapp|pinterest|reddit|facebook|twitter|linkedin|google\+)
-              | [+•|·>]
-              | skip\s+to\s+(main\s+)?content | (click|tap)\s+here.*
-              | follow\s+us(\s+on\s+[\w+ ]+)?
-            )$""",
-            _I,
+        Rule(
+            re.compile(
+                r"""^(
+                    share(\s+(on|via)\s+[\w+ ]+|\s+this(\s+article)?)?
+                  | (tweet|email|print|whatsapp|pinterest|reddit|facebook|twitter|linkedin|google\+)
+                  | [+•|·>]
+                  | skip\s+to\s+(main\s+)?content | (click|tap)\s+here.*
+                  | follow\s+us(\s+on\s+[\w+ ]+)?
+                )$""",
+                _I,
+            )
         )
     ],
     "editors_note": [
-        re.compile(r"^editors?['’]?s?\s+note\b", _I),
-        re.compile(r"^this\s+(story|article|page)\s+(has\s+been|was)\s+updated\b", _I),
+        Rule(re.compile(r"^editors?['’]?s?\s+note\b", _I)),
+        Rule(re.compile(r"^this\s+(story|article|page)\s+(has\s+been|was)\s+updated\b", _I)),
     ],
     "newsletter": [
-        re.compile(
-            r"""\bsign(ing)?[\s-]?up\b[^.]{0,120}?\b(newsletters?|inbox|text\s+message\s+alerts)\b
-              | ^sign[\s-]?up\s+(for|to|and)\b
-              | \bsubscribe\s+to\b.{0,80}?\bnewsletter\b
-              | \bwant\b.{0,60}?\bin\s+your\s+inbox\b
-              | \bsign[\s-]?up\s+(right\s+)?(here|now)\b
-              | \b(newsletter|inbox)\b[^.]{0,100}?\bsign(ing)?[\s-]?up\b
-              | ^\(?you\s+can\s+(also\s+)?get\b.{0,80}?\binbox\b
-              | ^get\b.{0,60}?\b(in\s+your\s+inbox|newsletter)\b
-              | ^\W{0,3}[a-z'’ ]{0,30}\bnewsletter\s?:
-              | \bversion\s+of\s+this\s+story\b.{0,80}?\bnewsletter\b
-              | ^this\s+is\s+the\s+weekly\s+edition\s+of\b.{0,60}?\bnewsletter\b
-              | \bnewsletter\s+provides\s+you\s+with\b
-              | ^would\s+you\s+like\s+to\s+receive\b.{0,60}?\bnewsletter\b
-              | ^we\s+will\s+use\s+the\s+(details|information)\s+you\s+have\s+shared\b
-              | ^\W?we\W?\s+includes\s+the\s+week\b
-              | ^if\s+you\s+wish\s+to\s+object\s+to\s+the\s+use\s+of\s+your\s+data\b
-              | ^(to\s+)?subscribe\b
-              | \bsupport\s+(local|quality)\s+journalism\b
-              | ^thank\s+you\s+for\s+supporting\s+our\s+journalism\b
-              | \balready\s+a\s+subscriber\b
-              | ^these\s+articles\s+are\s+for\s+usa\s+today\s+subscribers\b
-              | ^the\s+short\s+list\s+is\b""",
-            _I,
-        )
+        Rule(
+            re.compile(
+                r"""^( sign[\s-]?up\s+(for|to|and)\b
+                  | \(?you\s+can\s+(also\s+)?get\b.{0,80}?\binbox\b
+                  | get\b.{0,60}?\b(in\s+your\s+inbox|newsletter)\b
+                  | \W{0,3}[a-z'’ ]{0,30}\bnewsletter\s?:
+                  | this\s+is\s+the\s+weekly\s+edition\s+of\b.{0,60}?\bnewsletter\b
+                  | would\s+you\s+like\s+to\s+receive\b.{0,60}?\bnewsletter\b
+                  | we\s+will\s+use\s+the\s+(details|information)\s+you\s+have\s+shared\b
+                  | \W?we\W?\s+includes\s+the\s+week\b
+                  | if\s+you\s+wish\s+to\s+object\s+to\s+the\s+use\s+of\s+your\s+data\b
+                  | (to\s+)?subscribe\b
+                  | thank\s+you\s+for\s+supporting\s+our\s+journalism\b
+                  | these\s+articles\s+are\s+for\s+usa\s+today\s+subscribers\b
+                  | the\s+short\s+list\s+is\b )""",
+                _I,
+            )
+        ),
+        Rule(
+            re.compile(
+                r"""\bsign(ing)?[\s-]?up\b[^.]{0,120}?\b(newsletters?|inbox|text\s+message\s+alerts)\b
+                  | \bsubscribe\s+to\b.{0,80}?\bnewsletter\b
+                  | \bwant\b.{0,60}?\bin\s+your\s+inbox\b
+                  | \bsign[\s-]?up\s+(right\s+)?(here|now)\b
+                  | \b(newsletter|inbox)\b[^.]{0,100}?\bsign(ing)?[\s-]?up\b
+                  | \bversion\s+of\s+this\s+story\b.{0,80}?\bnewsletter\b
+                  | \bnewsletter\s+provides\s+you\s+with\b
+                  | \bsupport\s+(local|quality)\s+journalism\b
+                  | \balready\s+a\s+subscriber\b""",
+                _I,
+            ),
+            ("sign", "subscri", "inbox", "newsletter", "journalism"),
+        ),
     ],
     "promo_label": [
         # A capitalised label, then a pitch: "NEVER MISS A MOMENT: Follow our sports newsletter".
-        re.compile(
-            r"""^\W{0,3}[A-Z0-9&'’\ ]{3,40}:\s?.{0,80}?
-                \b([Nn]ewsletter|[Ii]nbox|[Ss]ubscribe|[Ss]ign(ing)?[\s-]?up|texts?)\b""",
-            re.VERBOSE,
+        Rule(
+            re.compile(
+                r"""^\W{0,3}[A-Z0-9&'’\ ]{3,40}:\s?.{0,80}?
+                    \b([Nn]ewsletter|[Ii]nbox|[Ss]ubscribe|[Ss]ign(ing)?[\s-]?up|texts?)\b""",
+                re.VERBOSE,
+            )
         )
     ],
     "read_more": [
-        re.compile(
-            r"""^(read\s+more|more|related|see\s+also|also\s+read|watch|video|listen|photos?|recommended)\s?:
-              | ^read\s+more\W{0,3}$
-              | ^read\s+more\b[^.:]{0,60}:
-              | ^read\s+more\b.{0,80}?\bhere\W{0,3}$
-              | ^click\s+here\s+to\s+read\s+more\b
-              | ^check\s+your\s+local\s+forecast\s+here\b
-              | ^follow\s+every\s+(game|match)\s?:
-              | ^keep\s+refreshing\s+this\s+page\b
-              | ^(photo\s+of\s+the\s+day|photos\s+of\s+the\s+week)$""",
-            _I,
+        Rule(
+            re.compile(
+                r"""^(read\s+more|more|related|see\s+also|also\s+read|watch|video|listen|photos?|recommended)\s?:
+                  | ^read\s+more\W{0,3}$
+                  | ^read\s+more\b[^.:]{0,60}:
+                  | ^read\s+more\b.{0,80}?\bhere\W{0,3}$
+                  | ^click\s+here\s+to\s+read\s+more\b
+                  | ^check\s+your\s+local\s+forecast\s+here\b
+                  | ^follow\s+every\s+(game|match)\s?:
+                  | ^keep\s+refreshing\s+this\s+page\b
+                  | ^(photo\s+of\s+the\s+day|photos\s+of\s+the\s+week)$""",
+                _I,
+            )
         )
     ],
     "byline_contact": [
-        re.compile(
-            r"""^follow\b.{0,100}?(\bon\s+twitter\b|@\w|twitter\.com|\bon\s+facebook\b|\binstagram\b)
-              | ^(contact|reach|e-?mail)\b.{0,120}?(@|\d{3}-\d{4})
-              | \bcan\s+be\s+(reached|contacted|e-?mailed)\b
-              | ^[\w.+-]+@[\w-]+\.[\w.]+[\s\d();,.-]*$
-              | \bcontributing\s?:
-              | ^\W{0,3}\s?(the\s+)?associated\s+press$
-              | ^(ap|reuters|afp)$
-              | ^(special\s+(to|for)\s+)?usa\s+today(\s+(sports|network))?$
-              | ^24/7\s+wall\s+st(reet|\.)$""",
-            _I,
+        Rule(
+            re.compile(
+                r"""^( follow\b.{0,100}?(\bon\s+twitter\b|@\w|twitter\.com|\bon\s+facebook\b|\binstagram\b)
+                  | (contact|reach|e-?mail)\b.{0,120}?(@|\d{3}-\d{4})
+                  | [\w.+-]+@[\w-]+\.[\w.]+[\s\d();,.-]*$
+                  | \W{0,3}\s?(the\s+)?associated\s+press$
+                  | (ap|reuters|afp)$
+                  | (special\s+(to|for)\s+)?usa\s+today(\s+(sports|network))?$
+                  | 24/7\s+wall\s+st(reet|\.)$ )""",
+                _I,
+            )
+        ),
+        Rule(
+            re.compile(r"\bcan\s+be\s+(reached|contacted|e-?mailed)\b|\bcontributing\s?:", _I),
+            ("reached", "contacted", "mailed", "contributing"),
         ),
         # A line naming a reporter, columnist or "contact", with an email address in it.
-        re.compile(
-            r"""^(?=.*\b(contact|reach|follow|reporter|writer|columnist|editor|covers)\b)
-                (?=.*[\w.+-]@[\w-]+\.[a-z]{2,})""",
-            _I,
+        Rule(
+            re.compile(
+                r"""^(?=.*\b(contact|reach|follow|reporter|writer|columnist|editor|covers)\b)
+                    (?=.*[\w.+-]@[\w-]+\.[a-z]{2,})""",
+                _I,
+            ),
+            ("@",),
         ),
         # Bylines ("By Lindsay H. Jones, USA TODAY Sports") and datelines ("Washington CNN —"):
         # capitalised words only, so "By Sunday evening, mass demonstrations…" stays.
-        re.compile(
-            r"""^By\ [A-Z][\w.'’-]*(\ [A-Z][\w.'’-]*){0,3}
-                (,?\ (and|&)\ [A-Z][\w.'’-]*(\ [A-Z][\w.'’-]*){0,3})?
-                (,?\ [A-Z][\w.'’-]*(\ [A-Z][\w.'’-]*){0,4})?$
-              | ^([A-Z][\w.'’]*([\ ,/-]{1,2}[A-Z][\w.'’]*){0,4}\ )?\(?CNN(\ [A-Z][a-z]+)?\)?\ ?[—–-]$""",
-            re.VERBOSE,
+        Rule(
+            re.compile(
+                r"""^By\ [A-Z][\w.'’-]*(\ [A-Z][\w.'’-]*){0,3}
+                    (,?\ (and|&)\ [A-Z][\w.'’-]*(\ [A-Z][\w.'’-]*){0,3})?
+                    (,?\ [A-Z][\w.'’-]*(\ [A-Z][\w.'’-]*){0,4})?$
+                  | ^([A-Z][\w.'’]*([\ ,/-]{1,2}[A-Z][\w.'’]*){0,4}\ )?\(?CNN(\ [A-Z][a-z]+)?\)?\ ?[—–-]$""",
+                re.VERBOSE,
+            )
         ),
     ],
     "ad": [
-        re.compile(
-            r"""^(advertisement|sponsored(\s+content)?|paid\s+(content|post)|partner\s+content|ad)$
-              | \bcontent\s+partner\s+offering\b
-              | \brecommendations\s+are\s+independently\s+chosen\b
-              | \bpurchases\s+you\s+make\s+through\s+our\s+links\b
-              | \bmay\s+earn\s+(us\s+)?a\s+commission\b
-              | ^the\s+product\s+experts\s+at\s+reviewed\b
-              | \bfact[\s-]check\s+work\s+is\s+supported\s+in\s+part\s+by\b
-              | ^this\s+(article|story)\s+originally\s+appeared\s+on\b
-              | ^video\s+ad\s+feedback\b""",
-            _I,
-        )
+        Rule(
+            re.compile(
+                r"""^( (advertisement|sponsored(\s+content)?|paid\s+(content|post)|partner\s+content|ad)$
+                  | the\s+product\s+experts\s+at\s+reviewed\b
+                  | this\s+(article|story)\s+originally\s+appeared\s+on\b
+                  | video\s+ad\s+feedback\b )""",
+                _I,
+            )
+        ),
+        Rule(
+            re.compile(
+                r"""\bcontent\s+partner\s+offering\b
+                  | \brecommendations\s+are\s+independently\s+chosen\b
+                  | \bpurchases\s+you\s+make\s+through\s+our\s+links\b
+                  | \bmay\s+earn\s+(us\s+)?a\s+commission\b
+                  | \bfact[\s-]check\s+work\s+is\s+supported\s+in\s+part\s+by\b""",
+                _I,
+            ),
+            ("partner", "independently", "purchases", "commission", "fact"),
+        ),
     ],
 }
 
@@ -171,9 +216,12 @@ def find_furniture(line: str) -> tuple[str, int] | None:
     the sentences before it stay.
     """
     found: tuple[str, int] | None = None
-    for family, patterns in FAMILIES.items():
-        for pattern in patterns:
-            match = pattern.search(line)
+    lower = line.lower()
+    for family, rules in FAMILIES.items():
+        for rule in rules:
+            if rule.words and not any(word in lower for word in rule.words):
+                continue
+            match = rule.pattern.search(line)
             if match and (found is None or match.start() < found[1]):
                 found = family, match.start()
     if found is None:
