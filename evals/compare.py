@@ -67,9 +67,9 @@ def format_comparison(comparison: dict[str, Any]) -> str:
     for row in comparison["metrics"]:
         a, b, delta = number(row["a"]), number(row["b"]), number(row["delta"], sign=True)
         lines.append(f"{row['metric']:<24}{a:>8}{b:>8}{delta:>9}")
-    lines += ["", f"{'failures':<32}{'A':>8}{'B':>8}{'B-A':>9}"]
+    lines += ["", f"{'failures':<44}{'A':>8}{'B':>8}{'B-A':>9}"]
     for row in comparison["failures"]:
-        lines.append(f"{row['kind']:<32}{row['a']:>8}{row['b']:>8}{row['b'] - row['a']:>+9}")
+        lines.append(f"{row['kind']:<44}{row['a']:>8}{row['b']:>8}{row['b'] - row['a']:>+9}")
     if comparison["groups"]:
         lines += ["", f"{'group':<32}{'metric':<16}{'A':>8}{'B':>8}{'B-A':>9}"]
     for row in comparison["groups"]:
