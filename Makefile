@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install browser run test bench lint clean
+.PHONY: install browser run test bench eval lint clean
 
 install: $(STAMP)
 
@@ -36,6 +36,15 @@ bench: install
 	$(BIN)/python -m bench.scale
 	$(BIN)/python -m bench.llm
 
+# Quality on real news: the whole realtimeqa-dev set (1,264 questions) in its own store; the figures
+# print at the end, the run (results, summary, report.html) goes to evals/runs/realtimeqa-dev.
+DEV_SET  ?= ../shared/datasets/realtimeqa-dev
+DEV_HOME ?= .rag-dev
+eval: install
+	@test -f $(DEV_SET)/corpus.jsonl || { echo "no $(DEV_SET)/corpus.jsonl: set DEV_SET=path/to/realtimeqa-dev"; exit 1; }
+	$(BIN)/rag --home $(DEV_HOME) ingest -q $(DEV_SET)/corpus.jsonl
+	$(BIN)/rag --home $(DEV_HOME) eval $(DEV_SET)/questions.jsonl --out evals/runs/realtimeqa-dev
+
 # The browser-chat tests drive Debian's chromium; install it when we can (CI runs as root).
 browser:
 	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
@@ -46,4 +55,4 @@ lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .rag
+	rm -rf $(VENV) .rag .rag-dev

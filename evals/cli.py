@@ -45,6 +45,11 @@ def command(
     "unanswerable", "history"}), RAGAS-style JSONL (question, ground_truth or
     reference, contexts) or CSV with those columns.
 
+    The summary breaks the wrong answers down by kind (not retrieved, retrieved
+    but answered wrong, wrongly abstained, answered when unanswerable) with
+    examples, and gives metrics per quiz outlet and year for realtimeqa ids;
+    --compare shows the deltas of both.
+
     \b
     Examples:
       rag eval evals/datasets/seed.jsonl
@@ -65,6 +70,7 @@ def command(
 def _run(settings: Settings, dataset: Path, out: Path | None, limit: int | None) -> None:
     from tqdm import tqdm
 
+    from evals.breakdown import format_breakdown
     from evals.datasets import DatasetError, load_dataset
     from evals.report import headline_rows, render_report
     from evals.run import run_eval, write_run
@@ -85,4 +91,5 @@ def _run(settings: Settings, dataset: Path, out: Path | None, limit: int | None)
     (folder / "report.html").write_text(render_report(results, summary), encoding="utf-8")
     for name, mean, interval in headline_rows(summary):
         click.echo(f"{name:<24}{mean:>8}  {interval}")
+    click.echo("\n" + format_breakdown(results))
     click.echo(f"\n{len(results)} questions; results, summary and report.html in {folder}")

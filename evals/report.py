@@ -11,6 +11,8 @@ import io
 from html import escape
 from typing import Any
 
+from evals import breakdown
+
 REPORTED = (
     "accuracy",
     "contains_answer",
@@ -29,6 +31,7 @@ REPORTED = (
     "wrong_abstention_rate",
 )
 WORST = 10
+EXAMPLES = 5
 
 
 def headline_rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -73,6 +76,10 @@ revision {escape(str(summary.get("git_revision")))} · {escape(summary["created"
 <h2>Latency (ms)</h2>
 <table><tr><th>stage</th><th>p50</th><th>p95</th></tr>{latency}</table>
 <img alt="latency" src="{_latency_plot(results)}">
+<h2>Failures</h2>
+{_failures_html(results)}
+<h2>By group</h2>
+{_groups_html(results)}
 <h2>The {WORST} worst questions</h2>
 {"".join(_case_html(result) for result in worst(results))}
 </body></html>"""
@@ -95,6 +102,51 @@ def _case_html(result: dict[str, Any]) -> str:
         f"<p>Gold: {escape(gold)}</p><p>Answer: {escape(result['answer'])}</p>"
         f"<p>Retrieved:</p><ol>{chunks}</ol></details>"
     )
+
+
+def _failures_html(results: list[dict[str, Any]]) -> str:
+    """Counts per failure kind, each with the first few examples and what was retrieved for them."""
+    found, number = breakdown.failures(results), breakdown.counts(results)
+    rows = "".join(
+        f"<tr><td>{escape(label)}</td><td>{number[name]}</td></tr>"
+        for name, label in breakdown.CATEGORIES.items()
+    )
+    sections = []
+    for name, label in breakdown.CATEGORIES.items():
+        items = "".join(_example_html(breakdown.example(r)) for r in found[name][:EXAMPLES])
+        sections.append(f"<h3>{escape(label)} ({number[name]})</h3><ul>{items}</ul>" if items else "")
+    note = f"<p>{number['not_retrieved_abstained']} of the not-retrieved questions were abstained on.</p>"
+    return f"<table><tr><th>kind</th><th>questions</th></tr>{rows}</table>{note}{''.join(sections)}"
+
+
+def _example_html(case: dict[str, Any]) -> str:
+    top = "".join(f"<li>{escape(title)}</li>" for title in case["top"])
+    return (
+        f"<li><b>{escape(case['question'])}</b><br>gold: {escape(case['gold'])}<br>"
+        f'answered: {escape(case["answer"])}<br>top retrieved:<ol class="chunk">{top}</ol></li>'
+    )
+
+
+def _groups_html(results: list[dict[str, Any]]) -> str:
+    tables = breakdown.group_metrics(results)
+    if not tables:
+        return "<p>No groups: the question ids carry no quiz date (see evals/groups.py).</p>"
+    head = "".join(f"<th>{escape(metric)}</th>" for metric in breakdown.GROUP_METRICS)
+    out = []
+    for group, table in tables.items():
+        rows = "".join(
+            f"<tr><td>{escape(value)}</td><td>{int(row['questions'] or 0)}</td>"
+            + "".join(f"<td>{_cell(row[metric])}</td>" for metric in breakdown.GROUP_METRICS)
+            + "</tr>"
+            for value, row in table.items()
+        )
+        header = f"<tr><th>{escape(group)}</th><th>n</th>{head}</tr>"
+        out.append(f"<h3>by {escape(group)}</h3><table>{header}{rows}</table>")
+    return "".join(out)
+
+
+def _cell(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
 
 
 def _pyplot() -> Any:

@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from evals import metrics
+from evals import breakdown, metrics
 from evals.datasets import EvalCase
+from evals.groups import case_groups, outlets
 from rag.assistant import Assistant
 from rag.schema import Answer
 from rag.text.hashing import content_hash
@@ -45,6 +46,9 @@ def run_eval(
         _result(case, answer, retrieval.get(case.id, {}), assistant)
         for case, answer in zip(cases, answers, strict=True)
     ]
+    sources = outlets(assistant.articles())
+    for case, result in zip(cases, results, strict=True):
+        result["groups"] = case_groups(case.id, case.unanswerable, sources)
     return results, _summary(results, cases, answers, assistant, dataset)
 
 
@@ -76,7 +80,14 @@ def _result(
         "correct": correct,
         "citations": [citation.model_dump() for citation in answer.citations],
         "retrieved": [
-            {"chunk_id": c.chunk_id, "article_id": c.article_id, "score": c.score, "text": c.text}
+            {
+                "chunk_id": c.chunk_id,
+                "article_id": c.article_id,
+                "title": c.title,
+                "published": c.published,
+                "score": c.score,
+                "text": c.text,
+            }
             for c in answer.retrieved
         ],
         "metrics": scores,
@@ -130,6 +141,8 @@ def _summary(
         "settings": assistant.settings.public(),
         "models": {"embedding": assistant.embedder.name, "answerer": assistant.answerer.name},
         "generation": generation_summary(answers),
+        "failures": breakdown.counts(results),
+        "by_group": breakdown.group_metrics(results),
         "corpus_fingerprint": content_hash(*sorted(record.content_hash for record in assistant.articles())),
         "git_revision": _git_revision(),
     }

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from evals import breakdown
 from evals.datasets import DatasetError, load_dataset
 from rag.cli import cli
 from rag.ingest.loaders import load_file
@@ -72,6 +73,13 @@ def test_a_run_writes_results_summary_and_a_report(runs: dict[str, Path]) -> Non
     assert "slack_bot_token" not in summary["settings"]
     assert "<h2>Headline</h2>" in report and report.count("data:image/png;base64,") == 2
     assert "<script" not in report
+    assert set(summary["failures"]) >= {"not_retrieved", "answered_wrong", "wrongly_abstained"}
+    assert sum(summary["failures"][kind] for kind in breakdown.CATEGORIES) == sum(
+        not r["correct"] for r in results
+    )
+    assert "<h2>Failures</h2>" in report and "<h2>By group</h2>" in report
+    assert first["groups"] == {} and summary["by_group"] == {}
+    assert {"title", "published"} <= set(first["retrieved"][0])
 
 
 @pytest.mark.parametrize(("metric", "floor"), FLOORS.items())
@@ -93,6 +101,10 @@ def test_compare_shows_deltas_and_questions_that_flipped(runs: dict[str, Path]) 
     assert float(recall[3]) == pytest.approx(float(recall[2]) - float(recall[1]), abs=0.0015)
     assert any(line.startswith("right in A, wrong in B (") for line in lines)
     assert any(line.startswith("wrong in A, right in B (") for line in lines)
+    failures = next(index for index, line in enumerate(lines) if line.startswith("failures"))
+    assert [line.rsplit(maxsplit=3)[0] for line in lines[failures + 1 : failures + 5]] == list(
+        breakdown.CATEGORIES.values()
+    )
 
 
 @pytest.mark.parametrize(
