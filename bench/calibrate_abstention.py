@@ -52,7 +52,7 @@ def main() -> None:
         return
     print(f"\n{'threshold':>9} {'abst. prec.':>12} {'abst. recall':>13} {'answerable kept':>16} {'F1':>6}")
     best = (0.0, 0.0)
-    for threshold in np.arange(0.30, 0.75, 0.02):
+    for threshold in np.arange(0.10, 0.75, 0.02):
         right = int((unanswerable < threshold).sum())
         wrong = int((answerable < threshold).sum())
         precision = right / (right + wrong) if right + wrong else 0.0

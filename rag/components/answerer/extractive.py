@@ -281,10 +281,18 @@ def _day_number(chunk: RetrievedChunk) -> int | None:
 
 
 def _missing_share(wanted: set[str], context: str) -> float:
-    """Share of the question's names (stemmed) that the sentence, its antecedent and title lack."""
+    """Share of the question's names (stemmed) that the sentence, its antecedent and title lack.
+
+    A name counts as present when one word is the start of the other: "Western" is met by "West",
+    "Russian" by "Russia".
+    """
     if not wanted:
         return 0.0
-    return len(wanted - set(content_terms(context))) / len(wanted)
+    held = set(content_terms(context))
+    missing = [
+        name for name in wanted if not any(name.startswith(term) or term.startswith(name) for term in held)
+    ]
+    return len(missing) / len(wanted)
 
 
 def _term_weights(question: str, asked: str | None) -> dict[str, float]:
