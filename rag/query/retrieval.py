@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -49,12 +50,14 @@ class Filters:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
     def keep(self, metadata: dict[str, Any]) -> bool:
+        """Whether a chunk with this metadata passes (called for every lexical hit: kept cheap)."""
+        low, high = self._days
         day = metadata.get("published_day") or 0
-        return (
-            (not self.source or metadata.get("source") == self.source)
-            and (not self.since or day >= _day(self.since))
-            and (not self.until or day <= _day(self.until))
-        )
+        return (not self.source or metadata.get("source") == self.source) and low <= day <= high
+
+    @cached_property
+    def _days(self) -> tuple[int, int]:
+        return (_day(self.since) if self.since else 0, _day(self.until) if self.until else 99991231)
 
     def __bool__(self) -> bool:
         return bool(self.source or self.since or self.until)
@@ -69,7 +72,7 @@ class Filters:
 
 
 def _day(value: date) -> int:
-    return int(value.strftime("%Y%m%d"))
+    return value.year * 10000 + value.month * 100 + value.day
 
 
 @dataclass(frozen=True)
