@@ -16,7 +16,7 @@ from typing import Literal
 
 from rag.text.terms import content_terms
 
-AnswerKind = Literal["number", "time", "reason", "name"]
+AnswerKind = Literal["number", "time", "reason"]
 
 _NUMBER_QUESTION = re.compile(
     r"\b(how (many|much|long|old|far)|what (number|percentage|share|proportion|population)|population)\b",
@@ -24,14 +24,6 @@ _NUMBER_QUESTION = re.compile(
 )
 _TIME_QUESTION = re.compile(
     r"^\s*when\b|\b(what|which) (year|month|day|date|time)\b|\bsince when\b", re.IGNORECASE
-)
-# "Who ...", "Which country ...", "Where ...", "What company ...": the answer is a name.
-_NAME_QUESTION = re.compile(
-    r"^\s*(who|whom|whose|where)\b|\b(which|what) (country|city|state|company|team|nation|person|man|woman"
-    r"|group|organi[sz]ation|firm|brand|airline|university|island|region|province|party|leader|president"
-    r"|celebrity|singer|actor|actress|artist|player|athlete|band|network|agency|app|website|platform)\b"
-    r"|\b(who|where)\b",
-    re.IGNORECASE,
 )
 _REASON_QUESTION = re.compile(r"^\s*why\b|\b(what|which) (reason|cause|motive)s?\b", re.IGNORECASE)
 _REASON = re.compile(
@@ -64,8 +56,6 @@ def expected_kind(question: str) -> AnswerKind | None:
         return "number"
     if _REASON_QUESTION.search(question):
         return "reason"
-    if _NAME_QUESTION.search(question):
-        return "name"
     return None
 
 
@@ -93,8 +83,6 @@ def supplies(kind: AnswerKind, sentence: str, focus: Collection[str]) -> bool:
         return bool(_TIME.search(sentence))
     if kind == "reason":
         return bool(_REASON.search(sentence))
-    if kind == "name":
-        return bool(set(names(sentence)) - set(focus))
     tokens = _TOKEN.findall(sentence)
     for index, token in enumerate(tokens):
         if _NUMBER.match(token):
