@@ -106,17 +106,7 @@ class ExtractiveAnswerer:
             claims[0] = first.model_copy(
                 update={"text": f"As of {day_label(chosen[0].chunk.published)}: {first.text}"}
             )
-        return Answer(
-            question=question,
-            standalone_question=question,
-            text=" ".join(claim.text for claim in claims),
-            claims=claims,
-            citations=ledger.citations,
-            sources=ledger.sources,
-            retrieved=found.chunks,
-            answerer=self.name,
-            evidence_score=best,
-        )
+        return self._cited(question, found, ledger, claims, best)
 
     def timeline(self, question: str, found: SearchResult, asked: str | None = None) -> Answer:
         """The best-supported sentence of each publication day, oldest first, one line per day.
@@ -140,17 +130,30 @@ class ExtractiveAnswerer:
             index = ledger.cite(item.chunk, item.span)
             marker = ledger.citations[index].number
             claims.append(Claim(text=f"{day_label(day)}: {item.span.text} [{marker}]", citations=[index]))
+        best = max(item.score for item in best_of_day.values())
+        return self._cited(question, found, ledger, claims, best, timeline=True)
+
+    def _cited(
+        self,
+        question: str,
+        found: SearchResult,
+        ledger: CitationLedger,
+        claims: list[Claim],
+        evidence: float,
+        timeline: bool = False,
+    ) -> Answer:
+        """The answer made of `claims`: run together, or one line each for a timeline."""
         return Answer(
             question=question,
             standalone_question=question,
-            text="\n".join(claim.text for claim in claims),
+            text=("\n" if timeline else " ").join(claim.text for claim in claims),
             claims=claims,
             citations=ledger.citations,
             sources=ledger.sources,
             retrieved=found.chunks,
             answerer=self.name,
-            evidence_score=max(item.score for item in best_of_day.values()),
-            timeline=True,
+            evidence_score=evidence,
+            timeline=timeline,
         )
 
     def stream(self, question: str, found: SearchResult, asked: str | None = None) -> Iterator[str | Answer]:
