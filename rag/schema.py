@@ -109,6 +109,11 @@ def day_label(day: date | str | None) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
+def dateline(source: str | None, published: str | None) -> str:
+    """ "CNN, 16 Oct 2025": who published it and when, as every citation shows it."""
+    return ", ".join(part for part in (source, day_label(published)) if part)
+
+
 class Source(BaseModel):
     """An article the answer cites or, when abstaining, the nearest ones."""
 
@@ -124,8 +129,7 @@ class Source(BaseModel):
 
     @property
     def dateline(self) -> str:
-        """ "CNN, 16 Oct 2025": who published it and when, as every citation shows it."""
-        return ", ".join(part for part in (self.source, day_label(self.published)) if part)
+        return dateline(self.source, self.published)
 
 
 class Citation(BaseModel):
@@ -143,7 +147,7 @@ class Citation(BaseModel):
 
     @property
     def dateline(self) -> str:
-        return ", ".join(part for part in (self.source, day_label(self.published)) if part)
+        return dateline(self.source, self.published)
 
 
 class Claim(BaseModel):

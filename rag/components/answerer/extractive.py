@@ -64,6 +64,8 @@ class ScoredSentence:
     chunk: RetrievedChunk
     span: Span
     score: float
+    # The sentence before it when it leans on that one ("It is now ..."): quoted with it.
+    before: Span | None = None
 
 
 class ExtractiveAnswerer:
@@ -87,14 +89,13 @@ class ExtractiveAnswerer:
         if latest:
             # "What is the latest ...": the newest supporting sentence first.
             chosen.sort(key=lambda item: item.chunk.published or "", reverse=True)
-        previous = _previous_sentences([(item.chunk, item.span) for item in scored])
         ledger = CitationLedger()
         claims = []
         quoted: set[tuple[str, int]] = set()
         for item in chosen:
             if (item.chunk.article_id, item.span.start) in quoted:
                 continue
-            span = _with_antecedent(item, previous)
+            span = _with_antecedent(item)
             if (item.chunk.article_id, span.start) in quoted:
                 span = item.span
             quoted.update((item.chunk.article_id, start) for start in (span.start, item.span.start))
@@ -198,7 +199,7 @@ class ExtractiveAnswerer:
                 - NAME_PENALTY * _missing_share(asked_names, context)
                 + (_time_bonus(recency, _day_number(chunk)) if recency else 0.0)
             )
-            scored.append(ScoredSentence(chunk, span, score))
+            scored.append(ScoredSentence(chunk, span, score, before))
         order = sorted(range(len(scored)), key=lambda i: scored[i].score, reverse=True)
         return [scored[i] for i in order], vectors[order]
 
@@ -266,9 +267,9 @@ def leans_on_previous(sentence: str) -> bool:
     return bool(words) and (words[0].lower().strip(",") in ANAPHORA or bool(_STAND_IN.match(sentence)))
 
 
-def _with_antecedent(item: ScoredSentence, previous: dict[tuple[str, int], Span]) -> Span:
+def _with_antecedent(item: ScoredSentence) -> Span:
     """The quoted sentence, with the one before it when it leans on it: the quote then names its subject."""
-    before = previous.get((item.chunk.article_id, item.span.start))
+    before = item.before
     if before is None:
         return item.span
     offset = item.chunk.start
