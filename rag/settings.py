@@ -128,7 +128,7 @@ class Settings(BaseSettings):
     )
     max_answer_sentences: int = Field(3, ge=1, le=10)
     abstain_threshold: float = Field(
-        0.30,
+        0.32,
         description="Evidence score below which the assistant abstains; best abstention F1 on "
         "realtimeqa-dev (`python -m bench.calibrate_abstention DATASET --home STORE`).",
     )

@@ -65,8 +65,7 @@ def test_imports_run_downwards(path: Path) -> None:
     upward = [
         f"{path.relative_to(ROOT)}:{line} imports {target}"
         for line, target in imports(path)
-        if target.split(".")[0] in OUTSIDE
-        or (target.startswith("rag") and (layer(target) or 0) > level)
+        if target.split(".")[0] in OUTSIDE or (target.startswith("rag") and (layer(target) or 0) > level)
     ]
     assert not upward, "\n".join(upward)
 

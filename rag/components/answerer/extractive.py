@@ -3,8 +3,12 @@
 Every sentence of the answer is a verbatim quote carrying its [n], so the
 citation promise holds by construction and no model can invent anything.
 Sentences are scored by embedding similarity to the question plus the share of
-the question's content words they contain, then picked with maximal marginal
-relevance so the answer does not say the same thing twice. A sentence that
+the question's content words they contain, the kind of answer and the names the
+question asks for, and the date the retriever prefers: that is the sentence's
+evidence, and when no sentence has enough the answerer abstains. Which of the
+answering sentences to quote also weighs the retriever's score of the chunk it
+sits in (it read the whole chunk, its title and BM25), then picks with maximal
+marginal relevance so the answer does not say the same thing twice. A sentence that
 opens with a pronoun ("His comments were met with boos") borrows the previous
 sentence's words for the overlap score, since that is who "his" is. Sentences
 that address an assistant ("ignore previous instructions…") are never quoted.
@@ -50,8 +54,11 @@ _STAND_IN = re.compile(
 NAME_PENALTY = 0.15
 # A sentence's share of the retriever's time preference: its recency prior times this, and
 # this bonus when it lies inside a past period the question names ("in January").
-TIME_WEIGHT = 0.07
+TIME_WEIGHT = 0.15
 PERIOD_BONUS = 0.15
+# A sentence gains this times its chunk's retrieval score (1.0 for the best chunk): the retriever
+# read the whole chunk, its title, BM25 and its date, which one sentence alone does not show.
+CHUNK_WEIGHT = 0.3
 # A word met only in the sentence a pronoun points to counts this much.
 BORROWED_WEIGHT = 0.5
 # A word a follow-up carries over from the previous question counts this much.
@@ -63,7 +70,10 @@ ABSTAIN_TEXT = "The indexed articles do not answer this question. The nearest ar
 class ScoredSentence:
     chunk: RetrievedChunk
     span: Span
+    # What ranks sentences: `evidence` plus the retriever's score of the sentence's chunk.
     score: float
+    # How well the sentence answers on its own (words, meaning, kind, names, time): what abstention reads.
+    evidence: float
     # The sentence before it when it leans on that one ("It is now ..."): quoted with it.
     before: Span | None = None
 
@@ -81,7 +91,9 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, found: SearchResult, asked: str | None = None) -> Answer:
         scored, vectors = self.score(question, found, asked)
-        best = scored[0].score if scored else None
+        # Whether anything answers reads the evidence alone: the chunk score is relative (every
+        # question's first chunk has 1.0), so it says which sentence, never whether one exists.
+        best = max((item.evidence for item in scored), default=None)
         if best is None or best < self.threshold:
             return abstention(question, found.chunks).model_copy(update={"evidence_score": best})
         chosen = self._select(scored, vectors)
@@ -117,10 +129,10 @@ class ExtractiveAnswerer:
         scored, _ = self.score(question, found, asked)
         best_of_day: dict[str, ScoredSentence] = {}
         for item in scored:
-            if item.score >= self.threshold and item.chunk.published:
+            if item.evidence >= self.threshold and item.chunk.published:
                 best_of_day.setdefault(item.chunk.published[:10], item)
         if not best_of_day:
-            best = scored[0].score if scored else None
+            best = max((item.evidence for item in scored), default=None)
             return abstention(question, found.chunks).model_copy(update={"evidence_score": best})
         strongest = sorted(best_of_day, key=lambda day: best_of_day[day].score, reverse=True)
         days = sorted(strongest[: self.timeline_lines])
@@ -131,7 +143,7 @@ class ExtractiveAnswerer:
             index = ledger.cite(item.chunk, item.span)
             marker = ledger.citations[index].number
             claims.append(Claim(text=f"{day_label(day)}: {item.span.text} [{marker}]", citations=[index]))
-        best = max(item.score for item in best_of_day.values())
+        best = max(item.evidence for item in best_of_day.values())
         return self._cited(question, found, ledger, claims, best, timeline=True)
 
     def _cited(
@@ -192,21 +204,23 @@ class ExtractiveAnswerer:
         for (chunk, span), similarity in zip(candidates, dense, strict=True):
             before = previous.get((chunk.article_id, span.start))
             context = f"{chunk.title} {before.text if before else ''} {span.text}"
-            score = (
+            evidence = (
                 DENSE_WEIGHT * float(similarity)
                 + (1 - DENSE_WEIGHT) * _overlap(wanted, span, before)
                 + (0.0 if kind is None else KIND_BONUS if supplies(kind, context, focus) else -KIND_BONUS)
                 - NAME_PENALTY * _missing_share(asked_names, context)
                 + (_time_bonus(recency, _day_number(chunk)) if recency else 0.0)
             )
-            scored.append(ScoredSentence(chunk, span, score, before))
+            score = evidence + CHUNK_WEIGHT * chunk.score
+            scored.append(ScoredSentence(chunk, span, score, evidence, before))
         order = sorted(range(len(scored)), key=lambda i: scored[i].score, reverse=True)
         return [scored[i] for i in order], vectors[order]
 
     def _select(self, scored: list[ScoredSentence], vectors: np.ndarray) -> list[ScoredSentence]:
-        """Maximal marginal relevance among sentences close to the best one."""
-        floor = max(self.threshold, scored[0].score - MARGIN)
-        pool = [i for i, item in enumerate(scored) if item.score >= floor]
+        """Maximal marginal relevance among the sentences that answer, close to the best of them."""
+        answering = [i for i, item in enumerate(scored) if item.evidence >= self.threshold]
+        floor = scored[answering[0]].score - MARGIN
+        pool = [i for i in answering if scored[i].score >= floor]
         chosen = [pool.pop(0)]
         while pool and len(chosen) < self.max_sentences:
 
