@@ -177,7 +177,9 @@ def _latency_plot(results: list[dict[str, Any]]) -> str:
         stage for stage in ("retrieve", "answer", "total") if any(stage in r["timings"] for r in results)
     ]
     figure, axis = plt.subplots(figsize=(9, 3))
-    axis.boxplot([[r["timings"].get(stage, 0.0) for r in results] for stage in stages], orientation="horizontal")
+    axis.boxplot(
+        [[r["timings"].get(stage, 0.0) for r in results] for stage in stages], orientation="horizontal"
+    )
     axis.set_yticks(range(1, len(stages) + 1), stages)
     axis.set_xlabel("ms")
     axis.set_title("Latency per stage")

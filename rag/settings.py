@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         description="How often a serving process checks whether another process has ingested, and "
         "if so reopens the embedded Chroma store in the background (a server needs no reopening).",
     )
+    store_stale_seconds: float = Field(
+        60,
+        gt=0,
+        description="A serving process that has been unable to follow the embedded store for this "
+        "long refuses questions with one line instead of answering from the articles it loaded earlier.",
+    )
 
     # Embedding
     embedding_model: str | None = Field(

@@ -109,6 +109,7 @@ class _Responder:
 
     def _answer(self, event: dict[str, Any], client: WebClient, bot_user_id: str | None) -> None:
         from rag.assistant import QuestionError
+        from rag.components.vector_store import StoreError
         from ui.slack_blocks import HELP, LOOKING, answer_message, escape
 
         channel = event["channel"]
@@ -121,7 +122,7 @@ class _Responder:
         try:
             history = self._history(client, channel, event, bot_user_id) if event.get("thread_ts") else []
             message = answer_message(self.assistant.ask(question, history, as_of=sent_at(event)))
-        except QuestionError as error:
+        except (QuestionError, StoreError) as error:
             message = {"text": f":warning: {escape(str(error))}"}
         except Exception:
             logger.exception("answering a Slack question failed")

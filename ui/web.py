@@ -142,6 +142,7 @@ class _ChatHandlers:
     ) -> Iterator[tuple[Any, ...]]:
         """Stream one answer into the chat as of `as_of` (empty: today); the sources panel follows."""
         from rag.assistant import QuestionError
+        from rag.components.vector_store import StoreError
         from rag.schema import Answer
         from ui.render import answer_markdown, markdown_text, sources_html
 
@@ -158,7 +159,7 @@ class _ChatHandlers:
                     text += item
                     history[-1]["content"] = markdown_text(text)
                     yield history, gr.skip(), answers, ""
-        except QuestionError as error:
+        except (QuestionError, StoreError) as error:
             history[-1]["content"] = f"⚠️ {markdown_text(str(error))}"
             yield history, gr.skip(), answers, message  # kept in the box, to be fixed and sent again
 
@@ -180,11 +181,12 @@ class _ChatHandlers:
     ) -> dict[str, Any]:
         """The whole `Answer` as JSON, for `gradio_client` and scripts; `as_of`: YYYY-MM-DD, or today."""
         from rag.assistant import QuestionError
+        from rag.components.vector_store import StoreError
 
         try:
             answer = self.assistant.ask(question, history or [], k=k, as_of=as_of_day(as_of))
             return answer.model_dump(mode="json")
-        except QuestionError as error:
+        except (QuestionError, StoreError) as error:
             return {"error": str(error)}
 
 

@@ -1,5 +1,5 @@
-"""One store, several processes: what one ingests, the others find, without a rebuild, and a crash
-between the dense and lexical writes is repaired.
+"""One store, several processes: what one ingests, the others find, without a rebuild; a crash
+between the dense and lexical writes is repaired; a process that cannot follow the store says so.
 
 Each ingest runs as a real `rag ingest` subprocess against a real on-disk store; the reader is a
 long-lived `Assistant` in this process, as `rag web` is.
@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rag.assistant import Assistant
 from rag.components.lexical_store import LexicalRow
+from rag.components.vector_store import StoreError
 from rag.schema import Answer
 from rag.settings import Settings
 from tests.e2e.test_faults import assert_consistent, cached_embeddings, start_ingest, wait_until
@@ -127,3 +130,51 @@ def test_concurrent_questions_during_an_ingest_all_answer(tmp_path: Path) -> Non
     assert len(answers) >= 4
     assert all(not answer.abstained and "Kazakhstan" in answer.text for answer in answers)
     assert reader.lexical.ids() == set(reader.store.chunk_metadata())
+
+
+def test_a_process_that_cannot_follow_the_store_refuses_with_one_line_until_it_can(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home", store_follow_seconds=0.2, store_stale_seconds=1)
+    reader = Assistant(settings)
+    reader.ingest([CORPUS])
+    assert not reader.ask("why did Putin move talks from Astana?").abstained
+
+    # Another process drops the collection (a rebuild starting over): the reader cannot follow it.
+    dropped = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import chromadb, sys; chromadb.PersistentClient(path=sys.argv[1]).delete_collection('articles')",
+            str(settings.store_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert dropped.returncode == 0, dropped.stderr
+    # At once the search fails and says so; once the store has gone unfollowed for
+    # store_stale_seconds, the process says it is behind and how to fix that.
+    refusals: list[str] = []
+    deadline = time.monotonic() + 30
+    while not refusals or "restart" not in refusals[-1]:
+        try:
+            reader.ask("why did Putin move talks from Astana?")
+        except StoreError as error:
+            refusals.append(str(error))
+        assert time.monotonic() < deadline, f"no refusal to restart after 30 s: {refusals[-1:]}"
+        time.sleep(0.2)
+    assert all("\n" not in refusal and str(settings.store_path) in refusal for refusal in refusals)
+
+    # The rebuild finishes: the reader follows it again and answers from it.
+    process = start_ingest(settings.home, CORPUS)
+    assert process.wait() == 0, process.communicate()
+    deadline = time.monotonic() + 30
+    while not _answers(reader):
+        assert time.monotonic() < deadline, "the reader does not answer again 30 s after the rebuild"
+        time.sleep(0.2)
+    assert "Kazakhstan" in reader.ask("why did Putin move talks from Astana?").text
+
+
+def _answers(assistant: Assistant) -> bool:
+    try:
+        return not assistant.ask("why did Putin move talks from Astana?").abstained
+    except StoreError:
+        return False

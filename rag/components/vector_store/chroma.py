@@ -9,8 +9,11 @@ the collection (`mark_ingest`), and a serving process that `follow`s the
 store checks the stamp every few seconds and, when another process has
 written, opens a fresh client in the background and swaps it in. The
 embedded client keeps the vector index it loaded and never sees another
-process's additions otherwise; a question never waits for the reopen. With a
-Chroma server every process already sees every write.
+process's additions otherwise; a question never waits for the reopen. When the
+store cannot be followed (the stamp unreadable, the reopen failing) for longer
+than `store_stale_seconds`, questions are refused with one line saying so
+rather than answered from what the process loaded earlier. With a Chroma
+server every process already sees every write.
 """
 
 from __future__ import annotations
@@ -68,6 +71,8 @@ class ChromaStore:
         self.location = settings.chroma_url or str(settings.store_path)
         self._follower: threading.Thread | None = None
         self._written: float | None = None
+        # Since when another process's ingest has been waiting for a reopen that fails, and why.
+        self._behind: tuple[float, str] | None = None
         try:
             if settings.chroma_url:
                 url = urlparse(settings.chroma_url)
@@ -139,9 +144,23 @@ class ChromaStore:
                 stamp = self.last_ingest()
                 if stamp != seen and stamp != self._written:
                     self._reopen()
-                seen = stamp
-            except Exception as error:  # the next tick tries again; a question must not fail for this
-                log.warning("could not follow the store at %s: %s", self.location, _first_line(error))
+                seen, self._behind = stamp, None
+            except Exception as error:  # the next tick tries again; questions go on until the limit
+                reason = _first_line(error)
+                self._behind = (self._behind[0] if self._behind else time.monotonic(), reason)
+                log.warning("could not follow the store at %s: %s", self.location, reason)
+
+    def check_in_step(self) -> None:
+        """Refuse (StoreError) when other processes' writes have gone unseen for `store_stale_seconds`."""
+        if self._behind is None:
+            return
+        since, reason = self._behind
+        waited = time.monotonic() - since
+        if waited > self.settings.store_stale_seconds:
+            raise StoreError(
+                f"this process has not seen the store at {self.location} for {waited:.0f} s "
+                f"({reason}); restart it to answer from the current articles"
+            )
 
     def _reopen(self) -> None:
         """Open a fresh client (the only way to see another process's vectors), load it, then swap it in."""
@@ -176,18 +195,27 @@ class ChromaStore:
         """
         if n <= 0:
             return []
-        from chromadb.errors import InternalError
+        self.check_in_step()
+        from chromadb.errors import ChromaError, InternalError
 
         try:
-            result = self.collection.query(
-                query_embeddings=[embedding], n_results=n, where=where or None, include=["distances"]
-            )
-        except InternalError:
-            if not where:
-                raise
-            # Another process is writing: the filter saw ids this client's vector index does not
-            # hold yet ("Error finding id"). Search unfiltered; callers check candidates' metadata.
-            result = self.collection.query(query_embeddings=[embedding], n_results=n, include=["distances"])
+            try:
+                result = self.collection.query(
+                    query_embeddings=[embedding], n_results=n, where=where or None, include=["distances"]
+                )
+            except InternalError:
+                if not where:
+                    raise
+                # Another process is writing: the filter saw ids this client's vector index does not
+                # hold yet ("Error finding id"). Search unfiltered; callers check candidates' metadata.
+                result = self.collection.query(
+                    query_embeddings=[embedding], n_results=n, include=["distances"]
+                )
+        except ChromaError as error:  # the collection dropped or damaged under this process
+            raise StoreError(
+                f"cannot search the store at {self.location}: {_first_line(error).rstrip('.')}; "
+                "if another process is rebuilding it, ask again when it has finished"
+            ) from None
         return [
             (id_, 1.0 - float(distance))
             for id_, distance in zip(result["ids"][0], result["distances"][0], strict=True)
