@@ -80,6 +80,8 @@ _ABBREVIATIONS = frozenset(
         "p.m",
     ]
 )
+# Shorter "sentences" are datelines, captions and labels, not answers.
+QUOTABLE_WORDS = 4
 _LINE = re.compile(r"[^\n]+")
 _BOUNDARY = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
@@ -99,6 +101,15 @@ def split_sentences(text: str, offset: int = 0) -> list[Span]:
             start = end
         _append(spans, text, start, line.end(), offset)
     return spans
+
+
+def quotable_sentences(text: str, offset: int = 0) -> list[Span]:
+    """The sentences an answer may quote: those of `QUOTABLE_WORDS` words or more.
+
+    The answerer scores these, and the ingest embeds them ahead of any question
+    (so a question pays no model time for the sentences of the chunks it finds).
+    """
+    return [span for span in split_sentences(text, offset) if len(span.text.split()) >= QUOTABLE_WORDS]
 
 
 def _is_abbreviation(head: str) -> bool:

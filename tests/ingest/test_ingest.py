@@ -42,7 +42,18 @@ def test_first_ingest_adds_and_a_second_embeds_nothing(assistant, corpus):
     before = chunk_ids(assistant)
     second = assistant.ingest([corpus])
     assert (second.added, second.changed, second.unchanged, second.chunks_embedded) == (0, 0, 1, 0)
+    assert (first.sentences_embedded > first.chunks_written, second.sentences_embedded) == (True, 0)
     assert chunk_ids(assistant) == before
+
+
+def test_after_an_ingest_a_question_costs_the_model_only_its_own_embedding(assistant, corpus):
+    assistant.ingest([corpus])
+    computed = assistant.embedder.computed
+
+    answer = assistant.ask("How many participants attended the congress?")
+
+    assert "1,500" in answer.text
+    assert assistant.embedder.computed == computed  # every sentence it weighed was embedded at ingest
 
 
 def test_chunk_metadata_carries_what_citations_need(assistant, corpus):

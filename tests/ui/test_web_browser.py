@@ -173,8 +173,12 @@ def test_a_malformed_as_of_date_is_one_line_in_the_chat(dated_page) -> None:
 
 
 def test_the_example_question_is_the_newest_headline_and_is_answered(dated_page) -> None:
-    example = dated_page.get_by_text('What is the latest on "Kessler harbor bridge reopens"?')
-    example.click()
-    dated_page.locator("#question textarea").press("Enter")
+    from playwright.sync_api import expect
+
+    question = 'What is the latest on "Kessler harbor bridge reopens"?'
+    dated_page.get_by_text(question).click()
+    box = dated_page.locator("#question textarea")
+    expect(box).to_have_value(question)  # the click fills the box; Enter before that sends nothing
+    box.press("Enter")
 
     dated_page.locator("#chat").get_by_text(f"({REOPENED_DATELINE})").first.wait_for()

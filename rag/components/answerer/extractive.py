@@ -30,7 +30,7 @@ from rag.query.condense import condense
 from rag.query.instructions import looks_like_instruction
 from rag.query.retrieval import Recency, SearchResult
 from rag.schema import Answer, Claim, RetrievedChunk, Span, Turn, day_label
-from rag.text.sentences import split_sentences
+from rag.text.sentences import quotable_sentences, split_sentences
 from rag.text.terms import content_terms
 
 DENSE_WEIGHT = 0.65
@@ -39,7 +39,6 @@ KIND_BONUS = 0.1
 MMR_LAMBDA = 0.7
 # A further sentence joins the answer only if it scores within this of the best.
 MARGIN = 0.08
-MIN_WORDS = 4
 ANAPHORA = frozenset(
     {"he", "she", "it", "they", "his", "her", "its", "their", "this", "these", "those", "that"}
 )
@@ -251,14 +250,10 @@ def _candidates(chunks: list[RetrievedChunk]) -> list[tuple[RetrievedChunk, Span
     seen: set[tuple[str, int]] = set()
     out: list[tuple[RetrievedChunk, Span]] = []
     for chunk in chunks:
-        for span in split_sentences(chunk.text, offset=chunk.start):
+        for span in quotable_sentences(chunk.text, offset=chunk.start):
             key = (chunk.article_id, span.start)
             # An order addressed to an assistant is never quoted as an answer.
-            if (
-                key not in seen
-                and len(span.text.split()) >= MIN_WORDS
-                and not looks_like_instruction(span.text)
-            ):
+            if key not in seen and not looks_like_instruction(span.text):
                 seen.add(key)
                 out.append((chunk, span))
     return out
