@@ -4,7 +4,10 @@ Chunk ids carry the article's content hash (`article::hash::index`). A changed
 article's new chunks are written before its old ones are deleted, so a crash
 at any point leaves either the old or the new version readable, and the next
 run, seeing an incomplete set, simply finishes the job. An article whose
-complete chunk set is already stored under the same hash costs nothing.
+complete chunk set is already stored under the same hash costs nothing. A run
+reads the store's metadata only for the articles it meets (and, to prune a
+folder, one chunk per stored article), not the whole store: at a million
+chunks, reading all of it took minutes before anything was written.
 
 When the chunks are written, the sentences an answer may quote from them are
 embedded too (into the embedding cache, after every article of the run is
@@ -17,14 +20,16 @@ truth. Two stores cannot share a transaction, so a crash between the two
 writes can leave them apart: every run starts by reconciling the lexical
 index with Chroma (chunks missing from it are indexed from Chroma's text,
 chunks Chroma no longer holds are dropped), under the ingest lock, before
-anything else is written.
+anything else is written. Since Chroma is written first and deleted from
+last, the lexical index only ever holds a subset of Chroma's chunks, so equal
+counts mean equal sets and the ids are compared only when the counts differ.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,7 +127,9 @@ class Ingestor:
         started = time.perf_counter()
         with self._locked():
             report = IngestReport()
-            stored = _StoredArticles(self.store.chunk_metadata())
+            self._reconcile()
+            stored = _StoredArticles(self.store)
+            stored.load(article.id for article in articles)
             bar = progress(len(articles)) if progress else None
             pending: list[tuple[Article, list[Chunk]]] = []
             self._take(articles, stored, report, pending, bar)
@@ -155,9 +162,10 @@ class Ingestor:
         self, files: list[Path], roots: Sequence[Path], prune: bool, progress: ProgressFactory | None
     ) -> IngestReport:
         report = IngestReport()
-        metadata = self.store.chunk_metadata()
-        self._reconcile(metadata)
-        stored = _StoredArticles(metadata)
+        self._reconcile()
+        stored = _StoredArticles(self.store)
+        # To prune: which stored article came from which file (read before this run adds any).
+        paths = self.store.article_paths() if prune else {}
         seen_ids: set[str] = set()
         pending: list[tuple[Article, list[Chunk]]] = []
         expected = {path: count_articles(path) for path in files}
@@ -167,9 +175,13 @@ class Ingestor:
                 articles = load_file(path, article_id_for(path), self.settings.max_file_mb)
             except (LoadError, OSError) as error:
                 report.skipped.append(Skipped(str(path), str(error)))
-                seen_ids.update(stored.ids_from(path))
+                # A file that cannot be read now keeps what it gave before.
+                seen_ids.update(
+                    article_id for article_id, held in paths.items() if held == str(path.resolve())
+                )
                 articles = []
             seen_ids.update(article.id for article in articles)
+            stored.load(article.id for article in articles)
             self._take(articles, stored, report, pending, bar)
             if bar is not None and expected[path] > len(articles):
                 bar.update(expected[path] - len(articles))
@@ -179,7 +191,7 @@ class Ingestor:
         if bar is not None:
             bar.close()
         if prune:
-            report.removed = self._prune(stored, roots, seen_ids)
+            report.removed = self._prune(paths, roots, seen_ids)
             if report.removed:
                 self.store.mark_ingest()
         return report
@@ -259,48 +271,57 @@ class Ingestor:
                 done = min(start + SENTENCE_BATCH, len(due))
                 bar.set_postfix(chunks=report.chunks_written, sentences=f"{done}/{len(due)}")
 
-    def _prune(self, stored: _StoredArticles, roots: Sequence[Path], seen: set[str]) -> int:
+    def _prune(self, paths: dict[str, str], roots: Sequence[Path], seen: set[str]) -> int:
         """Delete articles whose file (or record) is gone from a folder that was ingested."""
         folders = [root.resolve() for root in roots if root.is_dir()]
         gone = [
             article_id
-            for article_id, path in stored.paths.items()
+            for article_id, path in paths.items()
             if article_id not in seen and any(Path(path).is_relative_to(folder) for folder in folders)
         ]
-        ids = [id_ for article_id in gone for id_ in stored.chunk_ids[article_id]]
+        if not gone:
+            return 0
+        ids = list(self.store.chunk_metadata_of(gone))
         self.lexical.delete(ids)
         self.store.delete(ids)
         self.stories.forget(gone)
         return len(gone)
 
-    def _reconcile(self, metadata: dict[str, dict[str, Any]]) -> None:
+    def _reconcile(self) -> None:
         """Make the lexical index hold exactly Chroma's chunks (see the module docstring: after a crash)."""
-        held = self.lexical.ids()
-        self.lexical.delete([id_ for id_ in held if id_ not in metadata])
-        missing = [id_ for id_ in metadata if id_ not in held]
+        if self.lexical.count() == self.store.count():
+            return
+        dense, held = self.store.chunk_ids(), self.lexical.ids()
+        self.lexical.delete([id_ for id_ in held if id_ not in dense])
+        missing = [id_ for id_ in dense if id_ not in held]
         for start in range(0, len(missing), self.settings.ingest_batch):
             chunks = self.store.get(missing[start : start + self.settings.ingest_batch])
             self.lexical.upsert(lexical_row(chunk) for chunk in chunks)
 
 
 class _StoredArticles:
-    """What the store holds, per article, read once at the start of a run."""
+    """What the store holds of the articles a run meets, read as it meets them."""
 
-    def __init__(self, metadata: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, store: ChromaStore) -> None:
+        self.store = store
+        self.loaded: set[str] = set()
         self.chunk_ids: dict[str, list[str]] = defaultdict(list)
-        self.paths: dict[str, str] = {}
         self.versions: dict[str, Counter[str]] = defaultdict(Counter)
         self.expected: dict[tuple[str, str], int] = {}
         self.embeddings: dict[str, set[str]] = defaultdict(set)
         self.stories: dict[str, str] = {}
         # Chunks written before every chunk carried a publication day are rewritten (from the cache).
         self.undated: set[str] = set()
-        for id_, meta in metadata.items():
+
+    def load(self, article_ids: Iterable[str]) -> None:
+        """Read what the store holds of these articles (once each)."""
+        wanted = [article_id for article_id in dict.fromkeys(article_ids) if article_id not in self.loaded]
+        self.loaded.update(wanted)
+        for id_, meta in self.store.chunk_metadata_of(wanted).items():
             if "published_day" not in meta:
                 self.undated.add(meta["article_id"])
             article_id, hash_ = meta["article_id"], meta.get("article_hash", "")
             self.chunk_ids[article_id].append(id_)
-            self.paths[article_id] = meta.get("path", "")
             self.versions[article_id][hash_] += 1
             self.expected[(article_id, hash_)] = int(meta.get("n_chunks", -1))
             self.embeddings[article_id].add(meta.get("embedding", ""))
@@ -316,10 +337,6 @@ class _StoredArticles:
             and self.embeddings[article.id] == {embedding}
             and article.id not in self.undated
         )
-
-    def ids_from(self, path: Path) -> set[str]:
-        resolved = str(path.resolve())
-        return {article_id for article_id, stored_path in self.paths.items() if stored_path == resolved}
 
 
 def _record(article: Article, chunk: Chunk, total: int, embedding: str) -> StoredChunk:

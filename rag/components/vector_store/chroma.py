@@ -255,6 +255,29 @@ class ChromaStore:
             if len(result["ids"]) < page:
                 return found
 
+    def chunk_metadata_of(self, article_ids: Sequence[str], batch: int = 500) -> dict[str, dict[str, Any]]:
+        """id -> metadata of every chunk of these articles: what an ingest of them needs to know."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(article_ids), batch):
+            found.update(
+                self.chunk_metadata({"article_id": {"$in": list(article_ids[start : start + batch])}})
+            )
+        return found
+
+    def chunk_ids(self, page: int = 50_000) -> set[str]:
+        """Every chunk id, without metadata or text (to compare the store with the lexical index)."""
+        found: set[str] = set()
+        while True:
+            ids = self.collection.get(limit=page, offset=len(found), include=[])["ids"]
+            found.update(ids)
+            if len(ids) < page:
+                return found
+
+    def article_paths(self) -> dict[str, str]:
+        """article id -> the file it came from, for every article (one chunk each is read)."""
+        heads = self.chunk_metadata({"chunk_index": 0})
+        return {meta["article_id"]: meta.get("path", "") for meta in heads.values()}
+
     def articles(self) -> list[ArticleRecord]:
         """One record per indexed article, read from each article's first chunk."""
         heads = self.chunk_metadata({"chunk_index": 0})
