@@ -8,7 +8,8 @@ should become a chunk, and a citation must never quote it.
 The patterns come from the crawled articles of realtimeqa-dev: the most
 frequent lines (digits folded) and the lines holding "sign up", "newsletter",
 "Editor's note", "Getty Images", "Follow", "Contact", "More:" or
-"advertis", read family by family (`python -m evals.furniture` counts them
+"advertis", read family by family, then the lines of the cleaned text
+holding "click here", "inbox", "check out", "►" or "JUST WATCHED" (`python -m evals.furniture` counts them
 before and after and prints a sample of what each family removes). A
 paragraph is either furniture or kept whole, except for a photo credit at its
 end ("… after the floods. Melina Mara/The Washington Post/Getty Images"),
@@ -86,6 +87,7 @@ FAMILIES: dict[str, list[Rule]] = {
                   | \b(newsletter|inbox)\b[^.]{0,100}?\bsign(ing)?[\s-]?up\b
                   | \bversion\s+of\s+this\s+story\b.{0,80}?\bnewsletter\b
                   | \bnewsletter\s+provides\s+you\s+with\b
+                  | \bdelivered\s+(right\s+|straight\s+)?to\s+your\s+inbox\b
                   | \bsupport\s+(local|quality)\s+journalism\b
                   | \balready\s+a\s+subscriber\b""",
                 _I,
@@ -117,8 +119,23 @@ FAMILIES: dict[str, list[Rule]] = {
                   | ^(photo\s+of\s+the\s+day|photos\s+of\s+the\s+week)$""",
                 _I,
             )
-        )
+        ),
+        # Links that ask for a click ("For the latest news, click here.", "(Click here to view)"),
+        # offer a list ("Check out the full list of VMA nominations.") or a headline:teaser link
+        # ("►New Oreo flavor:Oreo releasing ...": no space after the colon; "► First lady ..." is text).
+        Rule(
+            re.compile(
+                r"""^(for\s+(the\s+)?(latest|more)\b[^.]{0,60},\s+)?(tap\s+or\s+)?click\s+here\b
+                  | \((tap\s+or\s+)?click\s+here\b[^()]{0,40}\)
+                  | ^check\s+out\s+(this|the\s+full|more|my|our)\b
+                  | ^►\s?[^:]{3,80}:(?=\S)""",
+                _I,
+            ),
+            ("click here", "check out", "►"),
+        ),
     ],
+    # CNN's video player as text: "JUST WATCHED <title> Replay More Videos ... MUST WATCH <title> 02:39".
+    "video_player": [Rule(re.compile(r"^JUST\ WATCHED\b", re.VERBOSE))],
     "byline_contact": [
         Rule(
             re.compile(

@@ -91,6 +91,7 @@ FURNITURE = {
         "Would you like to receive The WeekDay newsletter ?",
         "We will use the details you have shared to manage your newsletter subscription.",
         "Stay on top of political and world news:Sign up here for our OnPolitics newsletter.",
+        "►Save better, spend better: Money tips and advice delivered right to your inbox.",
         "Support local journalism. Subscribe to azcentral.com today.",
     ],
     "promo_label": ["NEVER MISS A MOMENT: Follow our sports newsletter for daily updates"],
@@ -99,6 +100,14 @@ FURNITURE = {
         "More:CVS launches prescription delivery nationwide",
         "Check your local forecast here>>>",
         "Follow every game: Live MLB Scores",
+        "For the latest news, click here.",
+        "Tap or click here for critical settings to change on Google.",
+        "Check out the full list of VMA nominations.",
+        "►New Oreo flavor:Oreo releasing a limited-edition Chocolate Confetti Cake Cookie",
+    ],
+    "video_player": [
+        "JUST WATCHED How to tell if you have monkeypox Replay More Videos ... MUST WATCH How to tell if you "
+        "have monkeypox 02:39",
     ],
     "byline_contact": [
         "Follow Jordan Mendoza on Twitter: @jordan_mendoza5.",
@@ -129,6 +138,10 @@ KEPT = [
     "Musk on Thursday sought to reassure advertisers that he doesn’t plan to turn the platform into a "
     "“free-for-all hellscape”.",
     "More than 200 people were evacuated.",
+    "► First lady Jill Biden tested positive for COVID-19 on Tuesday, nine days after her husband ended "
+    "his isolation.",
+    "Check out warehouse clubs",
+    "Click-through rates fell after the redesign, the company said.",
 ]
 
 
