@@ -10,11 +10,13 @@ the few that win fusion.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rag.components.lexical_store import LexicalStore
+
+if TYPE_CHECKING:
+    from rag.query.retrieval import Filters
 
 
 @dataclass(frozen=True)
@@ -29,11 +31,12 @@ class LexicalIndex:
     def __init__(self, lexical: LexicalStore) -> None:
         self.lexical = lexical
 
-    def search(
-        self, query: str, k: int, keep: Callable[[dict[str, Any]], bool] | None = None
-    ) -> list[LexicalHit]:
-        """Up to `k` chunks with a positive BM25 score whose facets (source, published_day) pass `keep`."""
-        return [LexicalHit(id_, score) for id_, score in self.lexical.search(query, k, keep) if score > 0]
-
-    def refresh(self) -> None:
-        """Nothing to do: each search reads the index as last committed, by whichever process."""
+    def search(self, query: str, k: int, filters: Filters | None = None) -> list[LexicalHit]:
+        """Up to `k` chunks with a positive BM25 score, within the filters' days and source."""
+        days = filters.days if filters else None
+        source = filters.source if filters else None
+        return [
+            LexicalHit(id_, score)
+            for id_, score in self.lexical.search(query, k, days=days, source=source)
+            if score > 0
+        ]

@@ -50,13 +50,14 @@ class Filters:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
     def keep(self, metadata: dict[str, Any]) -> bool:
-        """Whether a chunk with this metadata passes (called for every lexical hit: kept cheap)."""
-        low, high = self._days
+        """Whether a chunk with this metadata passes (checked on every candidate: kept cheap)."""
+        low, high = self.days
         day = metadata.get("published_day") or 0
         return (not self.source or metadata.get("source") == self.source) and low <= day <= high
 
     @cached_property
-    def _days(self) -> tuple[int, int]:
+    def days(self) -> tuple[int, int]:
+        """The window as inclusive YYYYMMDD numbers (0 and 99991231 when open)."""
         return (_day(self.since) if self.since else 0, _day(self.until) if self.until else 99991231)
 
     def __bool__(self) -> bool:
@@ -151,7 +152,7 @@ class HybridRetriever(BaseRetriever):
         vector = self.embedder.embed_query(query)
         fetch = max(self.fetch_k, k)
         dense = self.store.nearest(vector, fetch, where=filters.where(today=date.today()))
-        lexical = self.lexical.search(query, fetch, keep=filters.keep if filters else None)
+        lexical = self.lexical.search(query, fetch, filters)
         lexical_ids = [(hit.id, hit.score) for hit in lexical]
         fused = self.fuse(dense, lexical_ids)
         # One read for the candidates' text; a chunk deleted since BM25 was built is simply not returned.

@@ -54,12 +54,24 @@ def test_an_upsert_replaces_the_chunk_and_a_delete_removes_it(store: LexicalStor
     assert store.ids() == {"comet::0", "meteor::0"}
 
 
-def test_keep_sees_source_and_published_day(store: LexicalStore) -> None:
-    assert [id_ for id_, _ in store.search("Elbrin", 5, keep=lambda f: f.get("source") == "Gazette")] == [
-        "meteor::0"
-    ]
-    recent = store.search("Elbrin", 5, keep=lambda f: f.get("published_day", 0) >= 20260101)
-    assert [id_ for id_, _ in recent] == ["comet::0"]
+def test_source_and_days_filter_inside_the_search(store: LexicalStore) -> None:
+    assert [id_ for id_, _ in store.search("Elbrin", 5, source="Gazette")] == ["meteor::0"]
+    assert [id_ for id_, _ in store.search("Elbrin", 5, days=(20260101, 20261231))] == ["comet::0"]
+    assert [id_ for id_, _ in store.search("Elbrin", 5, days=(20240101, 20251231))] == ["meteor::0"]
+    # A chunk with no day counts as day 0: inside a window open at its start, outside any other.
+    assert [id_ for id_, _ in store.search("budget", 5, days=(0, 20250101))] == ["budget::0"]
+    assert store.search("budget", 5, days=(20240101, 20261231)) == []
+
+
+def test_a_narrow_window_finds_its_few_chunks_among_many_that_match_the_words(tmp_path: Path) -> None:
+    lexical = LexicalStore(tmp_path / "lexical")
+    lexical.upsert(
+        LexicalRow(f"old-{n}::0", f"Storm report {n}: the storm closed roads", "Wire", 20200101 + n % 28)
+        for n in range(3000)
+    )
+    lexical.upsert([LexicalRow("new::0", "The storm closed the harbor road", "Wire", 20260301)])
+
+    assert [id_ for id_, _ in lexical.search("storm roads", 10, days=(20260224, 20260302))] == ["new::0"]
 
 
 def test_an_open_reader_sees_what_another_process_commits(store: LexicalStore) -> None:
