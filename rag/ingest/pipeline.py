@@ -52,6 +52,9 @@ ProgressFactory = Callable[[int], Any]
 UNDATED = 0
 # Sentences waiting to be embedded; beyond this many (a bulk load) they are embedded between steps.
 SENTENCE_BACKLOG = 50_000
+# Articles looked up in the store per metadata read: at a million chunks one read costs about
+# 250 ms whether it asks for one article or 500 (measured).
+LOOKUP_BATCH = 500
 SENTENCE_BATCH = 256
 
 
@@ -129,10 +132,9 @@ class Ingestor:
             report = IngestReport()
             self._reconcile()
             stored = _StoredArticles(self.store)
-            stored.load(article.id for article in articles)
             bar = progress(len(articles)) if progress else None
             pending: list[tuple[Article, list[Chunk]]] = []
-            self._take(articles, stored, report, pending, bar)
+            self._take_known(articles, stored, report, pending, bar)
             self._flush(pending, stored, report)
             self._embed_sentences(report, bar)
             if bar is not None:
@@ -168,6 +170,8 @@ class Ingestor:
         paths = self.store.article_paths() if prune else {}
         seen_ids: set[str] = set()
         pending: list[tuple[Article, list[Chunk]]] = []
+        # Articles read but not yet looked up in the store (one metadata read per LOOKUP_BATCH).
+        waiting: list[Article] = []
         expected = {path: count_articles(path) for path in files}
         bar = progress(sum(expected.values())) if progress else None
         for path in files:
@@ -181,10 +185,13 @@ class Ingestor:
                 )
                 articles = []
             seen_ids.update(article.id for article in articles)
-            stored.load(article.id for article in articles)
-            self._take(articles, stored, report, pending, bar)
+            waiting.extend(articles)
+            if len(waiting) >= LOOKUP_BATCH:
+                self._take_known(waiting, stored, report, pending, bar)
+                waiting = []
             if bar is not None and expected[path] > len(articles):
                 bar.update(expected[path] - len(articles))
+        self._take_known(waiting, stored, report, pending, bar)
         self._flush(pending, stored, report)
         self.stories.commit()
         self._embed_sentences(report, bar)
@@ -195,6 +202,18 @@ class Ingestor:
             if report.removed:
                 self.store.mark_ingest()
         return report
+
+    def _take_known(
+        self,
+        articles: Sequence[Article],
+        stored: _StoredArticles,
+        report: IngestReport,
+        pending: list[tuple[Article, list[Chunk]]],
+        bar: Any,
+    ) -> None:
+        """`_take`, after one read of what the store holds of all of `articles`."""
+        stored.load(article.id for article in articles)
+        self._take(articles, stored, report, pending, bar)
 
     def _take(
         self,
