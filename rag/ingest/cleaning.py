@@ -127,7 +127,7 @@ FAMILIES: dict[str, list[Rule]] = {
             re.compile(
                 r"""^(for\s+(the\s+)?(latest|more)\b[^.]{0,60},\s+)?(tap\s+or\s+)?click\s+here\b
                   | \((tap\s+or\s+)?click\s+here\b[^()]{0,40}\)
-                  | ^check\s+out\s+(this|the\s+full|more|my|our)\b
+                  | (^|(?<=[.!?]\ ))check\s+out\s+(this|the\s+full|more|my|our)\b
                   | ^►\s?[^:]{3,80}:(?=\S)""",
                 _I,
             ),

@@ -233,3 +233,9 @@ def test_a_promo_after_a_real_sentence_is_cut_and_the_sentence_kept() -> None:
     assert clean_text("Bees", brief) == (
         "A new study by Australian researchers found that honeybees capable of odd and even categorisation."
     )
+
+
+def test_a_link_prompt_after_a_real_sentence_is_cut_and_the_sentence_kept() -> None:
+    line = "The nominations were announced on Tuesday. Check out this list of Oscar contenders."
+
+    assert clean_text("Oscars", line) == "The nominations were announced on Tuesday."
