@@ -134,7 +134,7 @@ class Ingestor:
             stored = _StoredArticles(self.store)
             bar = progress(len(articles)) if progress else None
             pending: list[tuple[Article, list[Chunk]]] = []
-            self._take_known(articles, stored, report, pending, bar)
+            self._take(articles, stored, report, pending, bar)
             self._flush(pending, stored, report)
             self._embed_sentences(report, bar)
             if bar is not None:
@@ -187,11 +187,11 @@ class Ingestor:
             seen_ids.update(article.id for article in articles)
             waiting.extend(articles)
             if len(waiting) >= LOOKUP_BATCH:
-                self._take_known(waiting, stored, report, pending, bar)
+                self._take(waiting, stored, report, pending, bar)
                 waiting = []
             if bar is not None and expected[path] > len(articles):
                 bar.update(expected[path] - len(articles))
-        self._take_known(waiting, stored, report, pending, bar)
+        self._take(waiting, stored, report, pending, bar)
         self._flush(pending, stored, report)
         self.stories.commit()
         self._embed_sentences(report, bar)
@@ -203,18 +203,6 @@ class Ingestor:
                 self.store.mark_ingest()
         return report
 
-    def _take_known(
-        self,
-        articles: Sequence[Article],
-        stored: _StoredArticles,
-        report: IngestReport,
-        pending: list[tuple[Article, list[Chunk]]],
-        bar: Any,
-    ) -> None:
-        """`_take`, after one read of what the store holds of all of `articles`."""
-        stored.load(article.id for article in articles)
-        self._take(articles, stored, report, pending, bar)
-
     def _take(
         self,
         articles: Sequence[Article],
@@ -223,7 +211,11 @@ class Ingestor:
         pending: list[tuple[Article, list[Chunk]]],
         bar: Any,
     ) -> None:
-        """Sort articles into unchanged and to-embed (grouped into stories); flush full batches."""
+        """Sort articles into unchanged and to-embed (grouped into stories); flush full batches.
+
+        What the store holds of all of `articles` is read first, in one go.
+        """
+        stored.load(article.id for article in articles)
         for article in articles:
             if stored.is_current(article, self.embedder.name):
                 self.stories.keep(article.id, stored.stories.get(article.id, article.id), article.text)
