@@ -88,11 +88,12 @@ FAMILIES: dict[str, list[Rule]] = {
                   | \bversion\s+of\s+this\s+story\b.{0,80}?\bnewsletter\b
                   | \bnewsletter\s+provides\s+you\s+with\b
                   | \bdelivered\s+(right\s+|straight\s+)?to\s+your\s+inbox\b
+                  | \byour\s+new\s+favou?rite\s+morning\s+fix\b
                   | \bsupport\s+(local|quality)\s+journalism\b
                   | \balready\s+a\s+subscriber\b""",
                 _I,
             ),
-            ("sign", "subscri", "inbox", "newsletter", "journalism"),
+            ("sign", "subscri", "inbox", "newsletter", "journalism", "morning fix"),
         ),
     ],
     "promo_label": [

@@ -92,6 +92,8 @@ FURNITURE = {
         "We will use the details you have shared to manage your newsletter subscription.",
         "Stay on top of political and world news:Sign up here for our OnPolitics newsletter.",
         "►Save better, spend better: Money tips and advice delivered right to your inbox.",
+        "If your day doesn't start until you're up to speed on the latest headlines, then let us introduce "
+        "you to your new favorite morning fix.",
         "Support local journalism. Subscribe to azcentral.com today.",
     ],
     "promo_label": ["NEVER MISS A MOMENT: Follow our sports newsletter for daily updates"],
