@@ -13,6 +13,7 @@ import random
 import resource
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -94,3 +95,31 @@ def write_json(name: str, data: object) -> Path:
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {path.relative_to(ROOT)}")
     return path
+
+
+def latency_memory_axes() -> tuple[Any, Any, Any]:
+    """A figure with a latency panel and a memory panel side by side (matplotlib without a display)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (latency, memory) = plt.subplots(1, 2, figsize=(10, 4))
+    return figure, latency, memory
+
+
+def save_figure(figure: Any, path: Path) -> None:
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
+def timing_figures(prefix: str, seconds: Sequence[float], rss_before: float) -> dict[str, float]:
+    """`prefix`_p50_ms, _p95_ms, _rss_mb and _rss_added_mb: what a timed search costs a process."""
+    return {
+        f"{prefix}_p50_ms": percentile_ms(seconds, 50),
+        f"{prefix}_p95_ms": percentile_ms(seconds, 95),
+        f"{prefix}_rss_mb": rss_mb(),
+        f"{prefix}_rss_added_mb": rss_mb() - rss_before,
+    }

@@ -30,7 +30,17 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import ROOT, percentile_ms, place_name, print_table, rss_mb, seed_sentences, write_json
+from bench.common import (
+    ROOT,
+    latency_memory_axes,
+    percentile_ms,
+    place_name,
+    print_table,
+    rss_mb,
+    save_figure,
+    seed_sentences,
+    write_json,
+)
 
 # Not among the timed questions, so the timed ones find no answer sentences cached by the warm-up.
 WARM_UP = [
@@ -243,13 +253,8 @@ def main() -> None:
 
 
 def plot(results: list[dict[str, float]], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     sizes = [r["chunks"] for r in results]
-    figure, (latency, memory) = plt.subplots(1, 2, figsize=(10, 4))
+    figure, latency, memory = latency_memory_axes()
     for key, label in [
         ("ours_retrieval_p50", "ours: hybrid retrieval p50"),
         ("ours_ask_p50", "ours: full ask p50"),
@@ -265,10 +270,7 @@ def plot(results: list[dict[str, float]], path: Path) -> None:
     )
     memory.set(xscale="log", xlabel="chunks", ylabel="MB resident", title="Memory after the queries")
     memory.legend(fontsize=8)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    print(f"wrote {path.relative_to(ROOT)}")
+    save_figure(figure, path)
 
 
 if __name__ == "__main__":

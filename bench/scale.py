@@ -42,7 +42,17 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from bench.common import ROOT, percentile_ms, place_name, print_table, rss_mb, write_json
+from bench.common import (
+    ROOT,
+    latency_memory_axes,
+    percentile_ms,
+    place_name,
+    print_table,
+    rss_mb,
+    save_figure,
+    timing_figures,
+    write_json,
+)
 
 DEV = ROOT.parent / "shared" / "datasets" / "realtimeqa-dev"
 SENTENCES_PER_CHUNK = 6
@@ -128,13 +138,7 @@ def query_tantivy(home: Path) -> dict[str, float]:
     store = LexicalStore(home / "lexical")
     opened = time.perf_counter() - started
     seconds = timed(lambda question: store.search(question, 30), dev_questions())
-    return {
-        "tantivy_open_s": opened,
-        "tantivy_p50_ms": percentile_ms(seconds, 50),
-        "tantivy_p95_ms": percentile_ms(seconds, 95),
-        "tantivy_rss_mb": rss_mb(),
-        "tantivy_rss_added_mb": rss_mb() - before,
-    }
+    return {"tantivy_open_s": opened, **timing_figures("tantivy", seconds, before)}
 
 
 def fts5(size: int, home: Path) -> dict[str, float]:
@@ -191,13 +195,7 @@ def query_bm25s(size: int) -> dict[str, float]:
             index.retrieve(query, k=30, show_progress=False, n_threads=0)
 
     seconds = timed(search, dev_questions())
-    return {
-        "bm25s_build_s": built,
-        "bm25s_p50_ms": percentile_ms(seconds, 50),
-        "bm25s_p95_ms": percentile_ms(seconds, 95),
-        "bm25s_rss_mb": rss_mb(),
-        "bm25s_rss_added_mb": rss_mb() - before,
-    }
+    return {"bm25s_build_s": built, **timing_figures("bm25s", seconds, before)}
 
 
 # hybrid: the same chunks in Chroma too, queried through `Assistant`
@@ -497,13 +495,8 @@ def report(results: list[dict[str, float]]) -> None:
 
 
 def plot(results: list[dict[str, float]], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     sizes = [r["chunks"] for r in results]
-    figure, (latency, memory) = plt.subplots(1, 2, figsize=(10, 4))
+    figure, latency, memory = latency_memory_axes()
     for key, label in [
         ("tantivy_p50_ms", "tantivy (on disk, shared) p50"),
         ("tantivy_p95_ms", "tantivy p95"),
@@ -526,10 +519,7 @@ def plot(results: list[dict[str, float]], path: Path) -> None:
     memory.plot(sizes, [r["bm25s_rss_added_mb"] for r in results], marker="o", label="bm25s: resident added")
     memory.set(xscale="log", xlabel="chunks", ylabel="MB", title="Memory per serving process for BM25")
     memory.legend(fontsize=8)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    print(f"wrote {path.relative_to(ROOT)}")
+    save_figure(figure, path)
 
 
 if __name__ == "__main__":
