@@ -27,7 +27,7 @@ _EXPORTS = {
     "Citation": "rag.schema",
     "Source": "rag.schema",
     "Turn": "rag.schema",
-    "Filters": "rag.query.retrieval",
+    "Filters": "rag.query.filters",
     "HybridRetriever": "rag.query.retrieval",
     "Settings": "rag.settings",
 }

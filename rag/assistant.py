@@ -23,8 +23,9 @@ from rag.ingest.pipeline import Ingestor, IngestReport, ProgressFactory
 from rag.ingest.sources import SourcesReport, ingest_sources
 from rag.ingest.uploads import UploadError, save_upload
 from rag.query.chain import build_answer_chain, build_retrieval_chain, finish
+from rag.query.filters import Filters
 from rag.query.lexical import LexicalIndex
-from rag.query.retrieval import Filters, HybridRetriever
+from rag.query.retrieval import HybridRetriever
 from rag.schema import Answer, Turn
 from rag.settings import Settings
 

@@ -20,7 +20,7 @@ import click
 
 if TYPE_CHECKING:
     from rag.assistant import Assistant
-    from rag.query.retrieval import Filters
+    from rag.query.filters import Filters
     from rag.schema import Answer
     from rag.settings import Settings
 
@@ -337,7 +337,7 @@ def ask(
       rag ask -k 8 --since 2018-01-01 "who boycotted the Sochi congress?" --json
       RAG_LLM_BASE_URL=http://127.0.0.1:8000/v1 rag ask --answerer openai "why did Putin move talks?"
     """
-    from rag.query.retrieval import Filters
+    from rag.query.filters import Filters
 
     settings = load_settings(ctx, top_k=top_k, answerer=answerer)
     filters = Filters(source=source, since=_day(since), until=_day(until))
@@ -371,7 +371,7 @@ def timeline(
       rag timeline "Gaza ceasefire talks"
       rag timeline --since 2024-01-01 --as-of 2024-06-30 "the bridge closure"
     """
-    from rag.query.retrieval import Filters
+    from rag.query.filters import Filters
 
     assistant = open_assistant(load_settings(ctx))
     answer = assistant.ask(

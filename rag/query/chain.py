@@ -16,7 +16,8 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.query.answerer import Answerer
 from rag.query.citations import nearest_articles
-from rag.query.retrieval import Filters, HybridRetriever, Recency
+from rag.query.filters import Filters
+from rag.query.retrieval import HybridRetriever, Recency
 from rag.query.timeframe import asks_for_timeline, resolve, without_phrase
 from rag.schema import Answer, RetrievedChunk, Timeframe
 from rag.settings import Settings

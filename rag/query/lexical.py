@@ -11,12 +11,9 @@ the few that win fusion.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from rag.components.lexical_store import LexicalStore
-
-if TYPE_CHECKING:
-    from rag.query.retrieval import Filters
+from rag.query.filters import Filters
 
 
 @dataclass(frozen=True)

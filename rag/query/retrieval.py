@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -19,61 +18,10 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from rag.components.vector_store import ChromaStore, StoredChunk
+from rag.query.filters import Filters, day_number, from_day_number
 from rag.query.lexical import LexicalIndex
 from rag.query.stories import one_per_story
 from rag.schema import RetrievedChunk, Timeframe
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrict retrieval to one source and/or a range of publication dates."""
-
-    source: str | None = None
-    since: date | None = None
-    until: date | None = None
-
-    def where(self, today: date | None = None) -> dict[str, Any] | None:
-        """The filters as a Chroma `where`; an `until` of `today` or later is left to `keep`.
-
-        "Nothing after today" excludes almost nothing, so it is checked on the
-        candidates instead of making every question a filtered vector search.
-        """
-        clauses: list[dict[str, Any]] = []
-        if self.source:
-            clauses.append({"source": self.source})
-        if self.since:
-            clauses.append({"published_day": {"$gte": _day(self.since)}})
-        if self.until and not (today and self.until >= today):
-            clauses.append({"published_day": {"$lte": _day(self.until)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def keep(self, metadata: dict[str, Any]) -> bool:
-        """Whether a chunk with this metadata passes (checked on every candidate: kept cheap)."""
-        low, high = self.days
-        day = metadata.get("published_day") or 0
-        return (not self.source or metadata.get("source") == self.source) and low <= day <= high
-
-    @cached_property
-    def days(self) -> tuple[int, int]:
-        """The window as inclusive YYYYMMDD numbers (0 and 99991231 when open)."""
-        return (_day(self.since) if self.since else 0, _day(self.until) if self.until else 99991231)
-
-    def __bool__(self) -> bool:
-        return bool(self.source or self.since or self.until)
-
-    def within(self, since: date | None, until: date | None) -> Filters:
-        """These filters narrowed to [since, until] (a question's time window)."""
-        return Filters(
-            source=self.source,
-            since=max(filter(None, (self.since, since)), default=None),
-            until=min(filter(None, (self.until, until)), default=None),
-        )
-
-
-def _day(value: date) -> int:
-    return value.year * 10000 + value.month * 100 + value.day
 
 
 @dataclass(frozen=True)
@@ -112,13 +60,13 @@ class Recency:
         """Published inside the past period the question names."""
         if self.period is None or not published_day:
             return False
-        return _day(self.period[0]) <= published_day <= _day(self.period[1])
+        return day_number(self.period[0]) <= published_day <= day_number(self.period[1])
 
     def prior(self, published_day: int | None) -> float:
         """1 for an article of the reference day, halving every `half_life_days`; 0 when undated."""
         if not published_day or self.weight <= 0:
             return 0.0
-        published = date(published_day // 10000, published_day // 100 % 100, published_day % 100)
+        published = from_day_number(published_day)
         age = max(0, (self.as_of - published).days)
         return 0.5 ** (age / self.half_life_days)
 

@@ -8,7 +8,8 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from rag.assistant import Assistant
-from rag.query.retrieval import Filters, HybridRetriever
+from rag.query.filters import Filters
+from rag.query.retrieval import HybridRetriever
 from tests.paths import SEED_ARTICLE_ID
 
 
