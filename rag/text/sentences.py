@@ -82,6 +82,8 @@ _ABBREVIATIONS = frozenset(
 )
 # Shorter "sentences" are datelines, captions and labels, not answers.
 QUOTABLE_WORDS = 4
+# Ends with a question mark, perhaps inside closing quotes or brackets: "Who won the cup in 2024?"
+_QUESTION = re.compile(r"""\?["'”’)\]]*$""")
 _LINE = re.compile(r"[^\n]+")
 _BOUNDARY = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
@@ -104,12 +106,25 @@ def split_sentences(text: str, offset: int = 0) -> list[Span]:
 
 
 def quotable_sentences(text: str, offset: int = 0) -> list[Span]:
-    """The sentences an answer may quote: those of `QUOTABLE_WORDS` words or more.
+    """The sentences an answer may quote: statements of `QUOTABLE_WORDS` words or more.
 
     The answerer scores these, and the ingest embeds them ahead of any question
     (so a question pays no model time for the sentences of the chunks it finds).
     """
-    return [span for span in split_sentences(text, offset) if len(span.text.split()) >= QUOTABLE_WORDS]
+    return [
+        span
+        for span in split_sentences(text, offset)
+        if len(span.text.split()) >= QUOTABLE_WORDS and not is_question(span.text)
+    ]
+
+
+def is_question(sentence: str) -> bool:
+    """A sentence that asks rather than tells: a headline or subhead ("Who won the cup in 2024?").
+
+    It shares the words of the question it looks like, so it would score as
+    an answer, but it answers nothing.
+    """
+    return bool(_QUESTION.search(sentence.rstrip()))
 
 
 def _is_abbreviation(head: str) -> bool:

@@ -2,10 +2,11 @@
 
 import itertools
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.text.sentences import split_sentences
+from rag.text.sentences import is_question, quotable_sentences, split_sentences
 
 
 def test_splits_at_stops_followed_by_a_capital():
@@ -57,3 +58,26 @@ def test_every_span_is_the_exact_text_it_claims(text):
     starts = [span.start for span in spans]
     assert starts == sorted(starts)
     assert all(a.end <= b.start for a, b in itertools.pairwise(spans))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        ("Who won the Merrow Cup in 2024?", True),
+        ("When does the final start?  ", True),
+        ('"Why would we stop now?"', True),
+        ("(Is the bridge open?)", True),
+        ("The 2020 documentary \u201cWho Killed Malcolm X?\u201d drew attention to the case.", False),
+        ("Brennock won the Merrow Cup.", False),
+    ],
+)
+def test_a_sentence_that_asks_is_a_question(sentence: str, question: bool) -> None:
+    assert is_question(sentence) is question
+
+
+def test_questions_are_not_quotable_but_stay_sentences() -> None:
+    text = "Who won the Merrow Cup in 2024?\nBrennock won the Merrow Cup on Sunday after extra time."
+    assert split_sentences(text)[0].text == "Who won the Merrow Cup in 2024?"
+    assert [span.text for span in quotable_sentences(text)] == [
+        "Brennock won the Merrow Cup on Sunday after extra time."
+    ]
