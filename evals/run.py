@@ -77,6 +77,7 @@ def _result(
         "answer": answer.text,
         "standalone_question": answer.standalone_question,
         "abstained": answer.abstained,
+        "notes": answer.notes,
         "correct": correct,
         "citations": [citation.model_dump() for citation in answer.citations],
         "retrieved": [

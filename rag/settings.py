@@ -125,6 +125,13 @@ class Settings(BaseSettings):
     recency_half_life_days: float = Field(
         14, gt=0, description="Age at which an article's recency prior halves, in days before the as-of day."
     )
+    recency_anchor_margin: float | None = Field(
+        0.2,
+        ge=0,
+        description="Ages count from the newest candidate whose cosine similarity is within this of the best "
+        "one's, when it is older than the as-of day (an archive is always behind it); None: from the as-of "
+        "day. Chosen on evals/datasets/latest.jsonl and realtimeqa-dev (python -m evals.latest).",
+    )
 
     # Answering
     answerer: AnswererName = Field(

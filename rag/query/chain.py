@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
@@ -17,6 +18,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from rag.query.answerer import Answerer
 from rag.query.citations import nearest_articles
 from rag.query.filters import Filters
+from rag.query.latest import age_note
 from rag.query.retrieval import HybridRetriever, Recency
 from rag.query.timeframe import asks_for_timeline, resolve, without_phrase
 from rag.schema import Answer, RetrievedChunk, Timeframe
@@ -68,7 +70,11 @@ def build_retrieval_chain(
 
 
 def recency_for(timeframe: Timeframe, settings: Settings) -> Recency:
-    """The recency prior a question gets: none when it names its time, more when it asks for the latest."""
+    """The recency prior a question gets: none when it names its time, more when it asks for the latest.
+
+    For the latest, ages count from the newest relevant candidate (`Recency.anchor`), not from the day
+    asked: an archive is always behind that day.
+    """
     weight = settings.latest_recency_weight if timeframe.latest else settings.recency_weight
     return Recency(
         timeframe.as_of,
@@ -76,6 +82,8 @@ def recency_for(timeframe: Timeframe, settings: Settings) -> Recency:
         settings.recency_half_life_days,
         period=(timeframe.since, timeframe.until) if timeframe.period and timeframe.since else None,
         period_weight=settings.period_weight,
+        # "Latest" is the newest coverage there is; other questions keep the day asked as their "now".
+        anchor_margin=settings.recency_anchor_margin if timeframe.latest else None,
     )
 
 
@@ -96,7 +104,11 @@ def build_answer_chain(
 
 
 def finish(state: State) -> Answer:
-    """Stamp the answer with the user's own question and the stage timings."""
+    """Stamp the answer with the user's own question and the stage timings, and note what it lacks.
+
+    Every door (CLI, chat, Slack, `/ask`, the evaluator) gets its answer from
+    here, so a note made here reads the same everywhere.
+    """
     answer: Answer = state["answer"]
     timings = dict(state.get("timings", {}))
     timings["total"] = sum(timings.values())
@@ -107,6 +119,9 @@ def finish(state: State) -> Answer:
             "nearest": nearest_articles(state["outside"]),
             "notes": [*answer.notes, f"No indexed article from {timeframe.phrase!r} answers; nearest shown."],
         }
+    elif timeframe and timeframe.latest and not answer.abstained and not answer.timeline:
+        note = _age_note(answer, timeframe.as_of)
+        extra = {"notes": [*answer.notes, note]} if note else {}
     return answer.model_copy(
         update={
             **extra,
@@ -116,3 +131,9 @@ def finish(state: State) -> Answer:
             "timings": timings,
         }
     )
+
+
+def _age_note(answer: Answer, as_of: date) -> str | None:
+    """How old the newest article a latest answer cites is, when it is old (the archive may be behind)."""
+    days = [citation.published[:10] for citation in answer.citations if citation.published]
+    return age_note(date.fromisoformat(max(days)), as_of) if days else None

@@ -7,7 +7,8 @@ query vector, so the answerer does not embed the question twice).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -43,6 +44,11 @@ class Recency:
     40% as well as an old one to pass it. `weight` is 0 when the question
     names its own time; a past period it names ("in March") adds
     `period_weight` to articles published inside it.
+
+    Ages count from the newest of the most relevant candidates when that is
+    older than `as_of` (`anchor`, see `anchored`): an archive is always
+    behind the day asked, and counted from that day every article of a story
+    that went quiet months ago would get the same prior of about zero.
     """
 
     as_of: date
@@ -50,6 +56,17 @@ class Recency:
     half_life_days: float
     period: tuple[date, date] | None = None
     period_weight: float = 0.0
+    # Candidates whose dense similarity is within this of the best are the most relevant; None: no anchor.
+    anchor_margin: float | None = None
+    # The newest most relevant candidate's day, when older than `as_of`: ages up to it count from it.
+    anchor: date | None = None
+
+    def anchored(self, days: Iterable[int | None]) -> Recency:
+        """This prior with ages counted from the newest of `days` (the most relevant candidates')."""
+        newest = max(filter(None, days), default=None)
+        if newest is None or from_day_number(newest) >= self.as_of:
+            return replace(self, anchor=None)
+        return replace(self, anchor=from_day_number(newest))
 
     def boost(self, metadata: dict[str, Any]) -> float:
         """How much a chunk with this metadata is preferred for its date (0 = not at all)."""
@@ -63,11 +80,16 @@ class Recency:
         return day_number(self.period[0]) <= published_day <= day_number(self.period[1])
 
     def prior(self, published_day: int | None) -> float:
-        """1 for an article of the reference day, halving every `half_life_days`; 0 when undated."""
+        """1 for an article of the anchor day or `as_of`, halving every `half_life_days`; 0 when undated.
+
+        An article up to the anchor ages from the anchor; a later one, less
+        relevant than the anchor's, from `as_of` as without one.
+        """
         if not published_day or self.weight <= 0:
             return 0.0
         published = from_day_number(published_day)
-        age = max(0, (self.as_of - published).days)
+        since = self.anchor if self.anchor and published <= self.anchor else self.as_of
+        age = max(0, (since - published).days)
         return 0.5 ** (age / self.half_life_days)
 
 
@@ -105,10 +127,17 @@ class HybridRetriever(BaseRetriever):
         fused = self.fuse(dense, lexical_ids)
         # One read for the candidates' text; a chunk deleted since BM25 was built is simply not returned.
         chunks = {chunk.id: chunk for chunk in self.store.get(list(fused))} if fused else {}
+        relevance = {
+            id_: score for id_, score in fused.items() if id_ in chunks and filters.keep(chunks[id_].metadata)
+        }
+        if recency is not None and recency.anchor_margin is not None and dense:
+            # The most relevant: the candidates whose meaning is closest to the question's.
+            floor = dense[0][1] - recency.anchor_margin
+            close = [id_ for id_, sim in dense if id_ in relevance and sim >= floor]
+            recency = recency.anchored(chunks[id_].metadata.get("published_day") for id_ in close)
         scores = {
             id_: score * (1.0 + (recency.boost(chunks[id_].metadata) if recency else 0.0))
-            for id_, score in fused.items()
-            if id_ in chunks and filters.keep(chunks[id_].metadata)
+            for id_, score in relevance.items()
         }
         similarity = dict(dense)
         # Copies of one story fold into one article (the earliest, or the update that adds something).

@@ -35,8 +35,14 @@ _UNITS = {"day": 1, "week": 7, "month": 30, "year": 365}
 _NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10}
 _COUNT = r"(?<![\d,.])(\d{1,3}|a|one|two|three|four|five|six|seven|ten)"
 
-# Words that ask for the newest state of things.
-LATEST = re.compile(r"\b(latest|current(ly)?|now|recent(ly)?|still|newest|so far|as of)\b", re.IGNORECASE)
+# Words that ask for the newest state of things; "new" only after "the", "its", "the club's"... before a
+# role or thing ("the new prime minister", "its new name"): "a new study", "the New York Times" do not.
+LATEST = re.compile(
+    r"\b(latest|current(ly)?|now|recent(ly)?|still|newest|so far|as of|yet)\b"
+    r"|\b(the|its|their|his|her|whose|\w+['’]s)\s+new\s+"
+    r"(?!(york|jersey|zealand|delhi|england|orleans|mexico|hampshire|south wales|year|start)\b)\w",
+    re.IGNORECASE,
+)
 # "How did X unfold?", "timeline of X", "what changed since June?": dated lines, oldest first.
 TIMELINE = re.compile(
     r"\b(timeline|chronology|sequence of events)\b"

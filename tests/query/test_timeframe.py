@@ -73,6 +73,16 @@ def test_phrases_it_cannot_resolve_are_left_alone(question):
         ("Who currently leads the party?", True),
         ("Is the bridge still closed?", True),
         ("Who leads the party?", False),
+        ("What is the most recent toll on the bridge?", True),
+        ("Has the strike ended yet?", True),
+        # "new" before a role or thing asks for the newest holder; "a new study" and place names do not
+        ("Who is the new prime minister?", True),
+        ("What is the club's new name?", True),
+        ("What will its new name be?", True),
+        ("Who is the new Pope?", True),
+        ("A new study ranks this diet first.", False),
+        ("What did the New York Times endorse?", False),
+        ("How long did the fires in the new South Wales bush burn?", False),
     ],
 )
 def test_latest_words_ask_for_more_recency(question, latest):

@@ -28,6 +28,7 @@ from rag.query.answer_types import expected_kind, focus_terms, names, supplies
 from rag.query.citations import CitationLedger, nearest_articles
 from rag.query.condense import condense
 from rag.query.instructions import looks_like_instruction
+from rag.query.latest import Line, newest_first
 from rag.query.retrieval import Recency, SearchResult
 from rag.schema import Answer, Claim, RetrievedChunk, Span, Turn, day_label
 from rag.text.sentences import quotable_sentences, split_sentences
@@ -96,14 +97,15 @@ class ExtractiveAnswerer:
         if best is None or best < self.threshold:
             return abstention(question, found.chunks).model_copy(update={"evidence_score": best})
         chosen = self._select(scored, vectors)
-        latest = found.timeframe is not None and found.timeframe.latest
-        if latest:
-            # "What is the latest ...": the newest supporting sentence first.
-            chosen.sort(key=lambda item: item.chunk.published or "", reverse=True)
+        if found.timeframe is not None and found.timeframe.latest:
+            # "What is the latest ...": the newest coverage that answers first, older coverage marked older.
+            lines = newest_first(chosen, scored, self.threshold, asked or question, self.max_sentences)
+        else:
+            lines = [Line(item) for item in chosen]
         ledger = CitationLedger()
         claims = []
         quoted: set[tuple[str, int]] = set()
-        for item in chosen:
+        for item, opening in lines:
             if (item.chunk.article_id, item.span.start) in quoted:
                 continue
             span = _with_antecedent(item)
@@ -112,12 +114,7 @@ class ExtractiveAnswerer:
             quoted.update((item.chunk.article_id, start) for start in (span.start, item.span.start))
             index = ledger.cite(item.chunk, span)
             marker = ledger.citations[index].number
-            claims.append(Claim(text=f"{span.text} [{marker}]", citations=[index]))
-        if latest and chosen[0].chunk.published:
-            first = claims[0]
-            claims[0] = first.model_copy(
-                update={"text": f"As of {day_label(chosen[0].chunk.published)}: {first.text}"}
-            )
+            claims.append(Claim(text=f"{opening}{span.text} [{marker}]", citations=[index]))
         return self._cited(question, found, ledger, claims, best)
 
     def timeline(self, question: str, found: SearchResult, asked: str | None = None) -> Answer:
