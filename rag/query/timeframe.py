@@ -4,8 +4,9 @@ Every question is asked at a reference day (today, an as-of date, the Slack
 message's timestamp, a dataset's `asked_at`); nothing published after it is
 used. A phrase such as "this week", "in March 2024", "since June" or "3 days
 ago" narrows the window further. With no phrase, recency is a prior, not a
-cut (see `rag.query.retrieval`); "latest", "current", "now", "still" make the
-prior stronger.
+cut (see `rag.query.retrieval`); "latest", "current", "now", "still", "the
+new X" make the prior stronger and count ages from the newest relevant
+article rather than the reference day (see `rag.query.latest`).
 
 The phrases are found with patterns written here, and the date inside "on 5
 January" or "since June 2023" is read by `dateparser` relative to the
