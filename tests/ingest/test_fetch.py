@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -129,3 +131,63 @@ def test_requests_to_one_host_are_limited(site, tmp_path):
     with ThreadPoolExecutor(6) as pool:
         list(pool.map(lambda url: client.get(url, PAGE_TYPES), urls))
     assert site.most_in_flight == 2
+
+
+# DNS rebinding: a name that resolves to a public address when it is checked and to loopback when the
+# connection looks it up again. "93.184.216.34" plays a public news server (the fake site answers for
+# it); any other public address of these names is refused at connect, as the open internet is here.
+PUBLIC_SERVER = "93.184.216.34"
+REBINDING = {"public.test": PUBLIC_SERVER, "rebind.test": "93.184.216.35"}
+
+
+@pytest.fixture
+def rebinding_dns(monkeypatch):
+    """The names above resolved as an attacker's DNS would; returns the addresses connected to."""
+    real_lookup, real_connect = socket.getaddrinfo, socket.create_connection
+    connecting = threading.local()
+    connected: list[str] = []
+
+    def lookup(host, port, *args, **kwargs):
+        if host in REBINDING:
+            address = "127.0.0.1" if getattr(connecting, "on", False) else REBINDING[host]
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+        return real_lookup(host, port, *args, **kwargs)
+
+    def connect(address, *args, **kwargs):
+        host, port = address[:2]
+        connected.append(host)
+        if host == PUBLIC_SERVER:
+            return real_connect(("127.0.0.1", port), *args, **kwargs)
+        if host in REBINDING.values():
+            raise ConnectionRefusedError(f"{host} is not reachable from here")
+        connecting.on = True
+        try:
+            return real_connect(address, *args, **kwargs)
+        finally:
+            connecting.on = False
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    monkeypatch.setattr(socket, "create_connection", connect)
+    return connected
+
+
+def test_dns_rebinding_cannot_reach_loopback_after_the_check(site, tmp_path, rebinding_dns):
+    port = site.url.rsplit(":", 1)[1]
+    site.serve("/secret", PAGE)
+
+    with pytest.raises(FetchError):
+        fetcher(tmp_path, fetch_allow_private=False).get(f"http://rebind.test:{port}/secret", PAGE_TYPES)
+    assert site.requests == [], "nothing reached the loopback server, not even robots.txt"
+    assert set(rebinding_dns) == {"93.184.216.35"}, "only the checked address was connected to"
+
+
+def test_dns_rebinding_on_a_redirect_hop_cannot_reach_loopback(site, tmp_path, rebinding_dns):
+    port = site.url.rsplit(":", 1)[1]
+    site.serve("/moved", status=302, headers={"Location": f"http://rebind.test:{port}/secret"})
+    site.serve("/secret", PAGE)
+
+    with pytest.raises(FetchError):
+        fetcher(tmp_path, fetch_allow_private=False).get(f"http://public.test:{port}/moved", PAGE_TYPES)
+    assert site.hits("/secret") == []
+    assert [headers["host"] for headers in site.hits("/moved")] == [f"public.test:{port}"]
+    assert "127.0.0.1" not in rebinding_dns and "rebind.test" not in rebinding_dns
