@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 
 import pytest
 
@@ -191,3 +195,35 @@ def test_dns_rebinding_on_a_redirect_hop_cannot_reach_loopback(site, tmp_path, r
     assert site.hits("/secret") == []
     assert [headers["host"] for headers in site.hits("/moved")] == [f"public.test:{port}"]
     assert "127.0.0.1" not in rebinding_dns and "rebind.test" not in rebinding_dns
+
+
+def test_dns_rebinding_fix_still_names_the_url_s_host_in_tls(tmp_path, rebinding_dns):
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("needs the openssl command to make a test certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    request = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=public.test", "-days", "1"]
+    subprocess.run(
+        [openssl, *request, "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    names: list[str | None] = []
+    context.sni_callback = lambda _socket, name, _context: names.append(name)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def handshake() -> None:
+        connection, _ = listener.accept()
+        with suppress(ssl.SSLError, OSError), connection:
+            context.wrap_socket(connection, server_side=True)
+
+    threading.Thread(target=handshake, daemon=True).start()
+    port = listener.getsockname()[1]
+    with pytest.raises(FetchError):  # the self-signed certificate is refused, as it must be
+        fetcher(tmp_path, fetch_allow_private=False).get(f"https://public.test:{port}/story.html", PAGE_TYPES)
+    listener.close()
+
+    assert rebinding_dns == [PUBLIC_SERVER], "connected to the checked address"
+    assert names == ["public.test"], "and asked it for the URL's name (SNI), not for the address"
