@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from rag.assistant import Assistant
+from rag.cli import cli
 from rag.settings import Settings, SlackChannel
 from tests.fakes.slack_api import Call, FakeSlack
 from tests.fakes.slack_events import (
@@ -248,3 +250,24 @@ def test_follow_story_by_button_once_and_unfollow_by_command(bot: Bot) -> None:
     assert bot.responses("gone")[0].params["text"] == f"Stopped following #{number}: _{STORY_QUESTION}_."
     assert bot.responses("help")[0].params["text"].startswith("`/newsbot follow <topic>`")
     assert bot.bot.store.followed("T1", "C-desk") == []
+
+
+def test_channel_settings_are_read_from_rag_toml_and_a_bad_one_is_named(tmp_path: Path, monkeypatch) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("### Per-channel settings")[1].split("```toml\n")[1].split("```")[0]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rag.toml").write_text(example, encoding="utf-8")
+
+    settings = Settings()
+    assert settings.slack_user_rate == 10
+    assert settings.slack_channels["C0123ABCD"] == SlackChannel(
+        answer="questions", ephemeral=True, outlets=["Reuters", "AP"], digest_hour=8
+    )
+    assert settings.slack_channels["default"] == SlackChannel()
+
+    (tmp_path / "rag.toml").write_text('[slack_channels.C1]\nanswer = "always"\n', encoding="utf-8")
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET}
+    result = CliRunner(env=env).invoke(cli, ["slack"], prog_name="rag")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: setting slack_channels.C1.answer: Input should be 'mentions' or")
+    assert len(result.output.strip().splitlines()) == 1
