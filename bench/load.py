@@ -58,13 +58,17 @@ def main() -> None:
     fake = FakeSlack().start()
     home = Path(tempfile.mkdtemp(prefix="rag-load-"))
     settings = Settings(
-        home=home, slack_bot_token="xoxb-load", slack_signing_secret=SECRET, slack_api_url=fake.url
+        home=home,
+        slack_bot_token="xoxb-load",
+        slack_signing_secret=SECRET,
+        slack_api_url=fake.url,
+        slack_user_rate=0,  # the load's senders share one user id; a limit would measure the limit
     )
     assistant = Assistant(settings)
     assistant.ingest([ROOT / "corpus"])
     with (
         serving(web.create_server(assistant)) as web_base,
-        serving(slack.create_server(slack.build_app(assistant), assistant)) as slack_base,
+        serving(slack.create_server(slack.build_app(assistant))) as slack_base,
     ):
         summary = load(fake, web_base + "/", slack_base + "/slack/events", options.seconds, options.clients)
     out = ROOT / "bench" / "results"

@@ -6,7 +6,8 @@
 Layout: `ingest/` is the flow of one article, `query/` the flow of one
 question, `components/` the parts a deployment swaps (embedding, vector store,
 LLM, answerer), `text/` what both flows share, and at the top only the entry
-points (`assistant`, `cli`) and the shared `settings` and `schema`.
+points (`assistant`, `cli`, and `updates/`: followed stories and digests, built
+on `Assistant`) and the shared `settings` and `schema`.
 
 The one import rule: modules import only downwards in the order entry points
 -> `components.answerer` -> `ingest`, `query` -> the other components ->

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,6 +20,26 @@ from pydantic_settings import (
 
 AnswererName = Literal["extractive", "openai", "ollama", "llamacpp"]
 EmbeddingBackend = Literal["onnx", "onnx-int8", "torch"]
+
+
+class SlackChannel(BaseModel):
+    """How the Slack bot behaves in one channel: rag.toml `[slack_channels.C0123ABCD]`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answer: Literal["mentions", "questions"] = Field(
+        "mentions",
+        description="mentions: only when @-mentioned; questions: also every message ending in '?'.",
+    )
+    ephemeral: bool = Field(
+        False, description="Answers only the asker sees, with a 'Share with channel' button."
+    )
+    outlets: list[str] = Field(
+        default_factory=list, description="Answer from these outlets only (as in `rag list`); empty = all."
+    )
+    digest_hour: int | None = Field(
+        None, ge=0, le=23, description="Post the day's main events at this hour (server time); unset = never."
+    )
 
 
 class Settings(BaseSettings):
@@ -189,6 +209,14 @@ class Settings(BaseSettings):
         "https://slack.com/api/", description="Slack Web API base URL (tests point it at a local fake)."
     )
     slack_port: int = 3000
+    slack_channels: dict[str, SlackChannel] = Field(
+        default_factory=dict,
+        description="Per channel id; the key `default` applies to channels not listed.",
+    )
+    slack_user_rate: int = Field(
+        10, ge=0, description="Questions one Slack user may ask per minute; 0 = no limit."
+    )
+    slack_digest_items: int = Field(5, ge=1, le=20, description="Events a daily digest lists at most.")
 
     # Evaluation
     eval_runs_dir: Path = Field(Path("evals/runs"), description="Where `rag eval` writes its runs.")
@@ -226,6 +254,11 @@ class Settings(BaseSettings):
     def feeds_state_path(self) -> Path:
         """Per feed: ETag, Last-Modified and the items already in the collection."""
         return self.home / f"feeds-{self.collection}.json"
+
+    @property
+    def slack_path(self) -> Path:
+        """The Slack bot's database: followed stories, what was posted, answers its buttons refer to."""
+        return self.home / "slack.sqlite"
 
     @property
     def feedback_file(self) -> Path:

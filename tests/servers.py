@@ -34,10 +34,13 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float) -> None:
 
 
 @contextmanager
-def running(command: list[str], health_url: str, log: Path, timeout: float = 60) -> Iterator[None]:
-    """Run `command` until the block ends; its output goes to `log`, shown if it fails to start."""
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+def running(
+    command: list[str], health_url: str, log: Path, timeout: float = 60, env: dict[str, str] | None = None
+) -> Iterator[None]:
+    """Run `command` (in `env`, default this process's) until the block ends; its output goes to `log`,
+    shown if it fails to start."""
+    with log.open("ab") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env)
     try:
         try:
             wait_for(health_url, process, timeout)

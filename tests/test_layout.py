@@ -20,6 +20,7 @@ LAYERS: list[tuple[str, int]] = [
     ("rag", 4),  # the package itself: lazy re-exports only
     ("rag.assistant", 4),
     ("rag.cli", 4),
+    ("rag.updates", 4),  # built on `Assistant.ask`: followed stories, digests
     ("rag.__main__", 4),
     ("rag.components.answerer", 3),
     ("rag.ingest", 2),

@@ -4,7 +4,11 @@ Every request, and every redirect hop again, is checked before it is sent:
 http(s) only; the host must resolve to public addresses (loopback and private
 networks only with `RAG_FETCH_ALLOW_PRIVATE`; link-local such as the cloud
 metadata address 169.254.169.254, multicast and unspecified never); robots.txt
-must allow it. The answer must have the expected content type and is read to
+must allow it. The check is made again where the connection is opened, on the
+addresses the connection then uses (`_CheckedNetwork`), so a name that
+resolves to a public address for the check and to loopback a moment later
+(DNS rebinding) cannot reach loopback; TLS still verifies the certificate of,
+and sends SNI and Host for, the name in the URL. The answer must have the expected content type and is read to
 at most `RAG_FETCH_MAX_MB` within `RAG_FETCH_TIMEOUT` seconds. A few requests
 run at once per host so a feed of 500 items does not hammer its site.
 
@@ -17,12 +21,13 @@ import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
+import httpcore
 import httpx
 
 from rag.settings import Settings
@@ -69,10 +74,10 @@ class Fetcher:
         self.settings = settings
         self.max_bytes = int(settings.fetch_max_mb * 1_000_000)
         self.client = httpx.Client(
+            transport=_checked_transport(self._check_address, settings.fetch_workers),
             follow_redirects=False,
             timeout=settings.fetch_timeout,
             headers={"User-Agent": settings.fetch_user_agent},
-            limits=httpx.Limits(max_connections=settings.fetch_workers),
             trust_env=False,
         )
         self._lock = threading.Lock()
@@ -119,11 +124,10 @@ class Fetcher:
             raise FetchError(f"no host in {url}")
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
-            infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-        except (OSError, ValueError) as error:
+        except ValueError as error:
             raise FetchError(f"cannot resolve {parts.hostname}: {error}") from None
-        for info in infos:
-            self._check_address(parts.hostname, str(info[4][0]))
+        for address in resolve(parts.hostname, port):
+            self._check_address(parts.hostname, address)
 
     def _check_address(self, host: str, address: str) -> None:
         ip = ipaddress.ip_address(address.split("%")[0])
@@ -215,6 +219,64 @@ class Fetcher:
             return rules
         rules.parse(response.body.decode("utf-8", errors="replace").splitlines())
         return rules
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses `host` resolves to, in the resolver's order; `FetchError` when it does not."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, ValueError) as error:
+        raise FetchError(f"cannot resolve {host}: {error}") from None
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class _CheckedNetwork(httpcore.SyncBackend):
+    """Opens every connection to an address that has just passed the check, never to a name.
+
+    httpcore asks its network backend for a TCP stream to (host, port) once per
+    new connection, i.e. for every request to a new origin and so for every
+    redirect hop; resolving and checking here, then connecting to the checked
+    address itself, leaves no second lookup an attacker's DNS could answer
+    differently. TLS is started on the returned stream with the URL's host as
+    the server name, so certificates and SNI are those of the name.
+    """
+
+    def __init__(self, check: Callable[[str, str], None]) -> None:
+        self.check = check
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        addresses = resolve(host, port)
+        for address in addresses:
+            self.check(host, address)
+        failure: httpcore.ConnectError | None = None
+        for address in addresses:
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as error:
+                failure = error
+        raise failure or httpcore.ConnectError(f"no address for {host}")
+
+
+def _checked_transport(check: Callable[[str, str], None], connections: int) -> httpx.HTTPTransport:
+    """httpx's own transport over a connection pool whose network backend is `_CheckedNetwork`.
+
+    httpx (0.28) takes no network backend, so its pool is replaced by an
+    equivalent httpcore pool that has one.
+    """
+    transport = httpx.HTTPTransport(trust_env=False)
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(trust_env=False),
+        max_connections=connections,
+        network_backend=_CheckedNetwork(check),
+    )
+    return transport
 
 
 def _origin(url: str) -> str:

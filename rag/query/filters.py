@@ -14,11 +14,12 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict retrieval to one source and/or a range of publication dates."""
+    """Restrict retrieval to one source (or any of `outlets`) and/or a range of publication dates."""
 
     source: str | None = None
     since: date | None = None
     until: date | None = None
+    outlets: tuple[str, ...] = ()
 
     def where(self, today: date | None = None) -> dict[str, Any] | None:
         """The filters as a Chroma `where`; an `until` of `today` or later is left to `keep`.
@@ -29,6 +30,8 @@ class Filters:
         clauses: list[dict[str, Any]] = []
         if self.source:
             clauses.append({"source": self.source})
+        if self.outlets:
+            clauses.append({"source": {"$in": list(self.outlets)}})
         if self.since:
             clauses.append({"published_day": {"$gte": day_number(self.since)}})
         if self.until and not (today and self.until >= today):
@@ -41,7 +44,12 @@ class Filters:
         """Whether a chunk with this metadata passes (checked on every candidate: kept cheap)."""
         low, high = self.days
         day = metadata.get("published_day") or 0
-        return (not self.source or metadata.get("source") == self.source) and low <= day <= high
+        source = metadata.get("source")
+        return (
+            (not self.source or source == self.source)
+            and (not self.outlets or source in self.outlets)
+            and low <= day <= high
+        )
 
     @cached_property
     def days(self) -> tuple[int, int]:
@@ -52,7 +60,7 @@ class Filters:
         )
 
     def __bool__(self) -> bool:
-        return bool(self.source or self.since or self.until)
+        return bool(self.source or self.since or self.until or self.outlets)
 
     def within(self, since: date | None, until: date | None) -> Filters:
         """These filters narrowed to [since, until] (a question's time window)."""
@@ -60,6 +68,7 @@ class Filters:
             source=self.source,
             since=max(filter(None, (self.since, since)), default=None),
             until=min(filter(None, (self.until, until)), default=None),
+            outlets=self.outlets,
         )
 
 

@@ -32,8 +32,9 @@ class LexicalIndex:
         """Up to `k` chunks with a positive BM25 score, within the filters' days and source."""
         days = filters.days if filters else None
         source = filters.source if filters else None
+        outlets = filters.outlets if filters else ()
         return [
             LexicalHit(id_, score)
-            for id_, score in self.lexical.search(query, k, days=days, source=source)
+            for id_, score in self.lexical.search(query, k, days=days, source=source, outlets=outlets)
             if score > 0
         ]

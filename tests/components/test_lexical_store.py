@@ -63,6 +63,13 @@ def test_source_and_days_filter_inside_the_search(store: LexicalStore) -> None:
     assert store.search("budget", 5, days=(20240101, 20261231)) == []
 
 
+def test_any_of_several_outlets_filters_inside_the_search(store: LexicalStore) -> None:
+    both = {id_ for id_, _ in store.search("Elbrin", 5, outlets=("Gazette", "Wire"))}
+    assert both == {"comet::0", "meteor::0"}
+    assert [id_ for id_, _ in store.search("Elbrin", 5, outlets=("Wire", "Herald"))] == ["comet::0"]
+    assert store.search("budget", 5, outlets=("Wire",)) == [], "a chunk without an outlet is none of them"
+
+
 def test_a_narrow_window_finds_its_few_chunks_among_many_that_match_the_words(tmp_path: Path) -> None:
     lexical = LexicalStore(tmp_path / "lexical")
     lexical.upsert(

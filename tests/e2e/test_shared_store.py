@@ -39,6 +39,7 @@ def test_a_running_process_finds_an_article_another_process_ingested(tmp_path: P
     reader = Assistant(settings)
     reader.ingest([CORPUS, background])
     assert "Talvora" not in reader.ask(COMET_QUESTION).text  # the vector index is loaded and in use
+    seen_before = reader.store.seen_ingest()
 
     news = tmp_path / "news"
     news.mkdir()
@@ -59,6 +60,10 @@ def test_a_running_process_finds_an_article_another_process_ingested(tmp_path: P
         time.sleep(0.2)
     assert found.chunks[0].article_id == article
     assert "Talvora" in reader.ask(COMET_QUESTION).text
+    while reader.store.seen_ingest() != reader.store.last_ingest():  # set just after the swap
+        assert time.monotonic() - finished < 30, "the reopened store does not count the ingest as seen"
+        time.sleep(0.05)
+    assert reader.store.seen_ingest() != seen_before, "the other process's ingest is seen once reopened"
 
 
 def _article(assistant: Assistant, chunk_id: str) -> str:

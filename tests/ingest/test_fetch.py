@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 
 import pytest
 
@@ -129,3 +135,95 @@ def test_requests_to_one_host_are_limited(site, tmp_path):
     with ThreadPoolExecutor(6) as pool:
         list(pool.map(lambda url: client.get(url, PAGE_TYPES), urls))
     assert site.most_in_flight == 2
+
+
+# DNS rebinding: a name that resolves to a public address when it is checked and to loopback when the
+# connection looks it up again. "93.184.216.34" plays a public news server (the fake site answers for
+# it); any other public address of these names is refused at connect, as the open internet is here.
+PUBLIC_SERVER = "93.184.216.34"
+REBINDING = {"public.test": PUBLIC_SERVER, "rebind.test": "93.184.216.35"}
+
+
+@pytest.fixture
+def rebinding_dns(monkeypatch):
+    """The names above resolved as an attacker's DNS would; returns the addresses connected to."""
+    real_lookup, real_connect = socket.getaddrinfo, socket.create_connection
+    connecting = threading.local()
+    connected: list[str] = []
+
+    def lookup(host, port, *args, **kwargs):
+        if host in REBINDING:
+            address = "127.0.0.1" if getattr(connecting, "on", False) else REBINDING[host]
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+        return real_lookup(host, port, *args, **kwargs)
+
+    def connect(address, *args, **kwargs):
+        host, port = address[:2]
+        connected.append(host)
+        if host == PUBLIC_SERVER:
+            return real_connect(("127.0.0.1", port), *args, **kwargs)
+        if host in REBINDING.values():
+            raise ConnectionRefusedError(f"{host} is not reachable from here")
+        connecting.on = True
+        try:
+            return real_connect(address, *args, **kwargs)
+        finally:
+            connecting.on = False
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    monkeypatch.setattr(socket, "create_connection", connect)
+    return connected
+
+
+def test_dns_rebinding_cannot_reach_loopback_after_the_check(site, tmp_path, rebinding_dns):
+    port = site.url.rsplit(":", 1)[1]
+    site.serve("/secret", PAGE)
+
+    with pytest.raises(FetchError):
+        fetcher(tmp_path, fetch_allow_private=False).get(f"http://rebind.test:{port}/secret", PAGE_TYPES)
+    assert site.requests == [], "nothing reached the loopback server, not even robots.txt"
+    assert set(rebinding_dns) == {"93.184.216.35"}, "only the checked address was connected to"
+
+
+def test_dns_rebinding_on_a_redirect_hop_cannot_reach_loopback(site, tmp_path, rebinding_dns):
+    port = site.url.rsplit(":", 1)[1]
+    site.serve("/moved", status=302, headers={"Location": f"http://rebind.test:{port}/secret"})
+    site.serve("/secret", PAGE)
+
+    with pytest.raises(FetchError):
+        fetcher(tmp_path, fetch_allow_private=False).get(f"http://public.test:{port}/moved", PAGE_TYPES)
+    assert site.hits("/secret") == []
+    assert [headers["host"] for headers in site.hits("/moved")] == [f"public.test:{port}"]
+    assert "127.0.0.1" not in rebinding_dns and "rebind.test" not in rebinding_dns
+
+
+def test_dns_rebinding_fix_still_names_the_url_s_host_in_tls(tmp_path, rebinding_dns):
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("needs the openssl command to make a test certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    request = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=public.test", "-days", "1"]
+    subprocess.run(
+        [openssl, *request, "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    names: list[str | None] = []
+    context.sni_callback = lambda _socket, name, _context: names.append(name)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def handshake() -> None:
+        connection, _ = listener.accept()
+        with suppress(ssl.SSLError, OSError), connection:
+            context.wrap_socket(connection, server_side=True)
+
+    threading.Thread(target=handshake, daemon=True).start()
+    port = listener.getsockname()[1]
+    with pytest.raises(FetchError):  # the self-signed certificate is refused, as it must be
+        fetcher(tmp_path, fetch_allow_private=False).get(f"https://public.test:{port}/story.html", PAGE_TYPES)
+    listener.close()
+
+    assert rebinding_dns == [PUBLIC_SERVER], "connected to the checked address"
+    assert names == ["public.test"], "and asked it for the URL's name (SNI), not for the address"

@@ -81,3 +81,16 @@ def test_filter_where_clause_and_keep_agree():
     assert not filters.keep({"source": "Wire", "published_day": 20190101})
     assert not filters.keep({"source": "Other", "published_day": 20180130})
     assert Filters().where() is None and not Filters()
+
+
+def test_filters_on_any_of_several_outlets():
+    filters = Filters(outlets=("Wire", "Coast Times"), since=date(2018, 1, 1))
+    assert filters.where() == {
+        "$and": [{"source": {"$in": ["Wire", "Coast Times"]}}, {"published_day": {"$gte": 20180101}}]
+    }
+    assert filters.keep({"source": "Coast Times", "published_day": 20180130})
+    assert not filters.keep({"source": "Other", "published_day": 20180130})
+    assert not filters.keep({"published_day": 20180130}), "an article without an outlet is none of them"
+    assert filters.within(None, date(2018, 6, 1)).outlets == ("Wire", "Coast Times") and Filters(
+        outlets=("A",)
+    )

@@ -1,7 +1,6 @@
 """The Slack bot over real signed HTTP, talking to a fake Slack Web API on loopback.
 
-Events are posted exactly as Slack posts them: a JSON body signed with the
-signing secret (`v0=` HMAC-SHA256 over `v0:{timestamp}:{body}`). What the bot
+Events are posted exactly as Slack posts them (tests/fakes/slack_events.py). What the bot
 says goes through its real WebClient to the fake, which records it. The bot's
 store holds the seed article and the dated bridge story, so the message's own
 timestamp decides which bridge article may be cited.
@@ -9,13 +8,8 @@ timestamp decides which bridge article may be cited.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import itertools
 import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -27,17 +21,15 @@ from click.testing import CliRunner
 from rag.assistant import Assistant
 from rag.cli import cli
 from rag.settings import Settings
-from tests.fakes.slack_api import BOT_USER, FakeSlack
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_events import BOT_TOKEN, SECRET, mention, signed_post
 from tests.paths import CORPUS, ROOT
 from tests.ui.conftest import CLOSED_DATELINE, REOPENED_DATELINE, STORY_QUESTION, serving, write_dated_story
 from ui.slack import build_app, create_server, sent_at
 from ui.slack_blocks import HELP, LOOKING
 
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-BOT_TOKEN = "xoxb-0000-fake-bot-token-do-not-log"
 SEED_QUESTION = "why did Putin move talks from Astana?"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-_ids = itertools.count(1)
 
 
 @dataclass
@@ -55,65 +47,14 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SECRET,
         slack_api_url=slack.url,
+        slack_user_rate=0,  # these tests send many questions as one user; the limit has its own tests
     )
     assistant = Assistant(settings)
     story = write_dated_story(tmp_path_factory.mktemp("slack-story"))[0].parent
     assistant.ingest([CORPUS, story])
-    with serving(create_server(build_app(assistant), assistant)) as url:
+    with serving(create_server(build_app(assistant))) as url:
         yield Bot(url + "/slack/events", slack, assistant)
     slack.stop()
-
-
-def signed_post(
-    url: str, payload: dict, *, secret: str = SECRET, age: int = 0, retry: int | None = None
-) -> tuple[int, str, float]:
-    """POST as Slack does; returns status, body and the seconds until the response (the ack)."""
-    body = json.dumps(payload)
-    timestamp = str(int(time.time()) - age)
-    signature = (
-        "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
-    )
-    headers = {
-        "Content-Type": "application/json",
-        "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": signature,
-    }
-    if retry is not None:
-        headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
-    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
-    started = time.perf_counter()
-    try:
-        with urllib.request.urlopen(request) as response:
-            return response.status, response.read().decode(), time.perf_counter() - started
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(), time.perf_counter() - started
-
-
-def mention(
-    text: str, *, thread_ts: str | None = None, channel: str = "C1", sent: float | None = None
-) -> dict:
-    """An app_mention event; its `ts` is `sent` (seconds since the epoch) or a unique one in 2027."""
-    number = next(_ids)
-    ts = f"{sent:.6f}" if sent is not None else f"1800000{number:03d}.000100"
-    event = {
-        "type": "app_mention",
-        "user": "UALICE",
-        "text": f"<@{BOT_USER}> {text}",
-        "ts": ts,
-        "channel": channel,
-        "event_ts": ts,
-    }
-    if thread_ts:
-        event["thread_ts"] = thread_ts
-    return {
-        "token": "legacy",
-        "team_id": "T1",
-        "api_app_id": "A1",
-        "type": "event_callback",
-        "event_id": f"Ev{number:06d}",
-        "event_time": 1800000000 + number,
-        "event": event,
-    }
 
 
 def updates_in(bot: Bot, channel: str) -> list:

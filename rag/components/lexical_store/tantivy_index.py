@@ -134,10 +134,17 @@ class LexicalStore:
         return {searcher.doc(address)["id"][0] for _, address in hits}
 
     def search(
-        self, query: str, k: int, *, days: tuple[int, int] | None = None, source: str | None = None
+        self,
+        query: str,
+        k: int,
+        *,
+        days: tuple[int, int] | None = None,
+        source: str | None = None,
+        outlets: Sequence[str] = (),
     ) -> list[tuple[str, float]]:
         """Up to `k` (id, BM25 score), best first; only chunks published within `days` (inclusive
-        YYYYMMDD numbers; a chunk with no day counts as day 0) and from `source`, when given.
+        YYYYMMDD numbers; a chunk with no day counts as day 0), from `source` and from one of
+        `outlets`, when given.
 
         The filters are part of the query, so a narrow window costs no more than a wide one (checking
         hits one by one after the search paged through a million of them when few passed).
@@ -161,6 +168,12 @@ class LexicalStore:
             clauses.append((tantivy.Occur.Must, self._within(*days)))
         if source is not None:
             clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "source", source)))
+        if outlets:
+            any_outlet = [
+                (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "source", outlet))
+                for outlet in outlets
+            ]
+            clauses.append((tantivy.Occur.Must, tantivy.Query.boolean_query(any_outlet)))
         searcher = self._searcher()
         hits = searcher.search(tantivy.Query.boolean_query(clauses), k).hits
         return [(searcher.doc(address)["id"][0], float(score)) for score, address in hits]

@@ -71,6 +71,7 @@ class ChromaStore:
         self.location = settings.chroma_url or str(settings.store_path)
         self._follower: threading.Thread | None = None
         self._written: float | None = None
+        self._seen: float | None = None  # the stamp of the last ingest this process's client reflects
         # Since when another process's ingest has been waiting for a reopen that fails, and why.
         self._behind: tuple[float, str] | None = None
         try:
@@ -126,14 +127,16 @@ class ChromaStore:
         metadata = dict(self.collection.metadata or {})
         metadata["last_ingest"] = self._written = time.time()
         self.collection.modify(metadata=metadata)
+        self._seen = self._written
 
     # following other processes' writes
     def follow(self) -> None:
         """From now on, pick up other processes' ingests within `store_follow_seconds` (embedded store)."""
         if self.settings.chroma_url or self._follower is not None:
             return
+        self._seen = self.last_ingest()
         self._follower = threading.Thread(
-            target=self._follow, args=(self.last_ingest(),), name="chroma-follow", daemon=True
+            target=self._follow, args=(self._seen,), name="chroma-follow", daemon=True
         )
         self._follower.start()
 
@@ -144,7 +147,7 @@ class ChromaStore:
                 stamp = self.last_ingest()
                 if stamp != seen and stamp != self._written:
                     self._reopen()
-                seen, self._behind = stamp, None
+                seen, self._seen, self._behind = stamp, stamp, None
             except Exception as error:  # the next tick tries again; questions go on until the limit
                 reason = _first_line(error)
                 self._behind = (self._behind[0] if self._behind else time.monotonic(), reason)
@@ -186,6 +189,15 @@ class ChromaStore:
     def last_ingest(self) -> float | None:
         value = (self.client.get_collection(self.collection.name).metadata or {}).get("last_ingest")
         return float(value) if value is not None else None
+
+    def seen_ingest(self) -> float | None:
+        """The stamp of the newest ingest that questions in this process already see.
+
+        Another process's ingest counts once the reopen that shows its vectors
+        is done, so whoever acts on a new stamp (the Slack bot checking followed
+        stories) never asks before the new articles can be found.
+        """
+        return self.last_ingest() if self.settings.chroma_url else self._seen
 
     def nearest(self, embedding: np.ndarray, n: int, where: Where | None = None) -> list[tuple[str, float]]:
         """Ids of the `n` nearest chunks with their cosine similarity, best first.
