@@ -16,6 +16,8 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.query.answerer import Answerer
 from rag.query.citations import nearest_articles
+from rag.query.compare import Comparer, asks_for_comparison, topic_of
+from rag.query.coverage import with_coverage
 from rag.query.retrieval import Filters, HybridRetriever, Recency
 from rag.query.timeframe import asks_for_timeline, resolve, without_phrase
 from rag.schema import Answer, RetrievedChunk, Timeframe
@@ -47,21 +49,37 @@ def build_retrieval_chain(
     def retrieve_step(state: State) -> State:
         timeframe = resolve(state["standalone"], state["as_of"])
         filters = (state.get("filters") or Filters()).within(timeframe.since, timeframe.published_until)
+        compare = state.get("compare")
+        if compare is None:
+            compare = asks_for_comparison(state["question"])
         timeline = state.get("timeline")
         if timeline is None:
-            timeline = asks_for_timeline(state["question"])
-        # A timeline wants every date the story has, not the newest: more chunks, no recency prior.
-        k = max(state.get("k") or settings.top_k, settings.timeline_k) if timeline else state.get("k")
+            timeline = not compare and asks_for_timeline(state["question"])
+        # A timeline wants every date the story has, not the newest, and a comparison every outlet:
+        # more chunks; a timeline has no recency prior.
+        wide = timeline or compare
+        k = max(state.get("k") or settings.top_k, settings.timeline_k) if wide else state.get("k")
         recency = recency_for(timeframe, settings) if not timeline else None
         # Time words name when, not what: they would only match articles that say "week".
         query = without_phrase(state["standalone"], timeframe)
+        if compare:
+            query = topic_of(query)
         found = replace(retriever.search(query, k, filters, recency), timeframe=timeframe)
         outside: list[RetrievedChunk] = []
         if not found.chunks and timeframe.since:
             # Nothing in the window: the reader still sees what lies outside it, as nearest articles.
             base = (state.get("filters") or Filters()).within(None, timeframe.as_of)
             outside = retriever.search(query, state.get("k"), base, recency).chunks
-        return {**state, "found": found, "timeframe": timeframe, "outside": outside, "timeline": timeline}
+        return {
+            **state,
+            "found": found,
+            "timeframe": timeframe,
+            "outside": outside,
+            "timeline": timeline,
+            "compare": compare,
+            "query": query,
+            "store": retriever.store,
+        }
 
     return timed("condense", condense_step) | timed("retrieve", retrieve_step)
 
@@ -79,13 +97,13 @@ def recency_for(timeframe: Timeframe, settings: Settings) -> Recency:
 
 
 def build_answer_chain(
-    retriever: HybridRetriever, answerer: Answerer, settings: Settings
+    retriever: HybridRetriever, answerer: Answerer, settings: Settings, comparer: Comparer | None = None
 ) -> Runnable[State, Answer]:
     """The whole pipeline; `invoke({"question", "history", "as_of", "k", "filters"})` gives an `Answer`."""
+    comparer = comparer or build_comparer(retriever, answerer, settings)
 
     def answer_step(state: State) -> State:
-        respond = answerer.timeline if state["timeline"] else answerer.answer
-        return {**state, "answer": respond(state["standalone"], state["found"], state["question"])}
+        return {**state, "answer": respond(state, answerer, comparer)}
 
     return (
         build_retrieval_chain(retriever, answerer, settings)
@@ -94,8 +112,22 @@ def build_answer_chain(
     )
 
 
+def build_comparer(retriever: HybridRetriever, answerer: Answerer, settings: Settings) -> Comparer:
+    """Compare questions score sentences as the extractive answerer does (a model answerer wraps one)."""
+    scorer = getattr(answerer, "extractive", answerer)
+    return Comparer(scorer, retriever, settings.abstain_threshold, settings.timeline_k)
+
+
+def respond(state: State, answerer: Answerer, comparer: Comparer) -> Answer:
+    """The answer the question asks for: a comparison of outlets, a timeline, or an answer."""
+    if state.get("compare"):
+        return comparer.compare(state["query"], state["found"], state["question"])
+    respond = answerer.timeline if state["timeline"] else answerer.answer
+    return respond(state["standalone"], state["found"], state["question"])
+
+
 def finish(state: State) -> Answer:
-    """Stamp the answer with the user's own question and the stage timings."""
+    """Stamp the answer with the user's own question, the stage timings and who reported it."""
     answer: Answer = state["answer"]
     timings = dict(state.get("timings", {}))
     timings["total"] = sum(timings.values())
@@ -106,7 +138,7 @@ def finish(state: State) -> Answer:
             "nearest": nearest_articles(state["outside"]),
             "notes": [*answer.notes, f"No indexed article from {timeframe.phrase!r} answers; nearest shown."],
         }
-    return answer.model_copy(
+    answer = answer.model_copy(
         update={
             **extra,
             "question": state["question"],
@@ -115,3 +147,4 @@ def finish(state: State) -> Answer:
             "timings": timings,
         }
     )
+    return with_coverage(answer, state["store"]) if "store" in state else answer

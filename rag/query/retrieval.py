@@ -22,15 +22,17 @@ from rag.components.vector_store import ChromaStore, StoredChunk
 from rag.query.lexical import LexicalIndex
 from rag.query.stories import one_per_story
 from rag.schema import RetrievedChunk, Timeframe
+from rag.text.outlets import outlet_name
 
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict retrieval to one source and/or a range of publication dates."""
+    """Restrict retrieval to one source, one event and/or a range of publication dates."""
 
     source: str | None = None
     since: date | None = None
     until: date | None = None
+    event: str | None = None
 
     def where(self, today: date | None = None) -> dict[str, Any] | None:
         """The filters as a Chroma `where`; an `until` of `today` or later is left to `keep`.
@@ -41,6 +43,8 @@ class Filters:
         clauses: list[dict[str, Any]] = []
         if self.source:
             clauses.append({"source": self.source})
+        if self.event:
+            clauses.append({"event_id": self.event})
         if self.since:
             clauses.append({"published_day": {"$gte": _day(self.since)}})
         if self.until and not (today and self.until >= today):
@@ -53,7 +57,11 @@ class Filters:
         """Whether a chunk with this metadata passes (checked on every candidate: kept cheap)."""
         low, high = self.days
         day = metadata.get("published_day") or 0
-        return (not self.source or metadata.get("source") == self.source) and low <= day <= high
+        return (
+            (not self.source or metadata.get("source") == self.source)
+            and (not self.event or metadata.get("event_id") == self.event)
+            and low <= day <= high
+        )
 
     @cached_property
     def days(self) -> tuple[int, int]:
@@ -61,12 +69,13 @@ class Filters:
         return (_day(self.since) if self.since else 0, _day(self.until) if self.until else 99991231)
 
     def __bool__(self) -> bool:
-        return bool(self.source or self.since or self.until)
+        return bool(self.source or self.since or self.until or self.event)
 
     def within(self, since: date | None, until: date | None) -> Filters:
         """These filters narrowed to [since, until] (a question's time window)."""
         return Filters(
             source=self.source,
+            event=self.event,
             since=max(filter(None, (self.since, since)), default=None),
             until=min(filter(None, (self.until, until)), default=None),
         )
@@ -236,4 +245,6 @@ def _retrieved(chunk: StoredChunk, score: float, similarity: float | None) -> Re
         url=meta.get("url"),
         published=meta.get("published"),
         story_id=meta.get("story_id"),
+        event_id=meta.get("event_id"),
+        outlet=meta.get("outlet") or outlet_name(meta.get("source"), meta.get("url")),
     )
