@@ -32,7 +32,7 @@ def answer_markdown(answer: Answer) -> str:
     [n] markers become footnote links followed by their source's dateline;
     unsupported claims are flagged; a timeline is a list, one dated line per claim.
     """
-    closing = [f"\n\n📰 {markdown_text(line)}" for line in coverage_lines(answer.coverage)]
+    closing = [f"\n\n{markdown_text(line)}" for line in coverage_lines(answer.coverage)]
     closing += [f"\n\n*{markdown_text(note)}*" for note in answer.notes]
     if answer.timeframe is not None:
         closing.append(f"\n\n*{markdown_text(answer.timeframe.describe())}.*")
