@@ -219,7 +219,10 @@ class Comparer:
     ) -> list[RetrievedChunk]:
         """The event's chunks for the question: searched within the event, the retrieved ones first."""
         # A store written before events has no event ids: the story stands for the event there.
-        wider = self.retriever.search(question, self.k, Filters(event=event)).chunks if lead.event_id else []
+        # Within the event, and never past the day the question is asked as of.
+        as_of = found.timeframe.as_of if found.timeframe else None
+        within = Filters(event=event, until=as_of)
+        wider = self.retriever.search(question, self.k, within).chunks if lead.event_id else []
         chunks = {c.chunk_id: c for c in found.chunks if chunk_event(c) == event}
         for chunk in wider:
             chunks.setdefault(chunk.chunk_id, chunk)

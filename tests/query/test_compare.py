@@ -93,3 +93,12 @@ def test_every_line_is_a_verbatim_quote_at_its_recorded_span(comparison):
 
 def test_the_comparison_carries_the_coverage_of_its_event(comparison):
     assert any(len(item.outlets) == 3 for item in comparison.coverage)
+
+
+def test_a_comparison_as_of_a_day_hears_no_outlet_that_reported_later(event_assistant):
+    from datetime import date
+
+    answer = event_assistant.ask(COMPARE_QUESTION, as_of=date(2025, 10, 17))
+    assert not answer.abstained
+    assert {source.source for source in answer.sources} <= {"Daily Post", "Evening Star", "Coast Times"}
+    assert all((citation.published or "") <= "2025-10-17" for citation in answer.citations)
