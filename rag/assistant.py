@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from rag.components.vector_store import ArticleRecord, ChromaStore
 from rag.ingest.pipeline import Ingestor, IngestReport, ProgressFactory
 from rag.ingest.sources import SourcesReport, ingest_sources
 from rag.ingest.uploads import UploadError, save_upload
-from rag.query.chain import build_answer_chain, build_retrieval_chain, finish
+from rag.query.chain import build_answer_chain, build_comparer, build_retrieval_chain, finish, respond
+from rag.query.coverage import coverage_of, event_key
 from rag.query.filters import Filters
 from rag.query.lexical import LexicalIndex
 from rag.query.retrieval import HybridRetriever
@@ -52,6 +54,9 @@ class Stats:
     store: str
     embedding_model: str
     last_ingest: datetime | None
+    events: int = 0  # stories of one happening across outlets, grouped (a story alone is an event too)
+    # events by how many outlets reported them: {1: 900, 2: 120, 3: 14}
+    outlets_per_event: dict[int, int] = field(default_factory=dict)
 
 
 class Assistant:
@@ -73,7 +78,8 @@ class Assistant:
         )
         self.answerer = build_answerer(self.settings, self.embedder)
         self._retrieval = build_retrieval_chain(self.retriever, self.answerer, self.settings)
-        self._chain = build_answer_chain(self.retriever, self.answerer, self.settings)
+        self.comparer = build_comparer(self.retriever, self.answerer, self.settings)
+        self._chain = build_answer_chain(self.retriever, self.answerer, self.settings, self.comparer)
 
     # questions
     def ask(
@@ -85,13 +91,15 @@ class Assistant:
         filters: Filters | None = None,
         as_of: date | datetime | None = None,
         timeline: bool | None = None,
+        compare: bool | None = None,
     ) -> Answer:
         """Answer `question` as of `as_of` (default today; a follow-up is read in the light of `history`).
 
         `timeline=True` asks for dated lines in order ("How did X unfold?" gets one without asking);
-        `False` never gives one.
+        `False` never gives one. `compare=True` compares the outlets that reported the event ("How
+        did outlets report X?" gets that without asking).
         """
-        state = self._state(question, history, k, filters, as_of, timeline)
+        state = self._state(question, history, k, filters, as_of, timeline, compare)
         answer = self._chain.invoke(state)
         return self._noted(answer)
 
@@ -104,12 +112,13 @@ class Assistant:
         filters: Filters | None = None,
         as_of: date | datetime | None = None,
         timeline: bool | None = None,
+        compare: bool | None = None,
     ) -> Iterator[str | Answer]:
         """Answer text as it is produced, then the final `Answer` (always last)."""
-        state = self._retrieval.invoke(self._state(question, history, k, filters, as_of, timeline))
+        state = self._retrieval.invoke(self._state(question, history, k, filters, as_of, timeline, compare))
         started = time.perf_counter()
-        if state["timeline"]:
-            answer = self.answerer.timeline(state["standalone"], state["found"], state["question"])
+        if state["timeline"] or state["compare"]:
+            answer = respond(state, self.answerer, self.comparer)
             items: Iterator[str | Answer] = iter([answer.text, answer])
         else:
             items = self.answerer.stream(state["standalone"], state["found"], state["question"])
@@ -128,6 +137,7 @@ class Assistant:
         filters: Filters | None,
         as_of: date | datetime | None,
         timeline: bool | None = None,
+        compare: bool | None = None,
     ) -> dict[str, object]:
         return {
             "question": self.check_question(question),
@@ -136,6 +146,7 @@ class Assistant:
             "filters": filters,
             "as_of": reference_day(as_of),
             "timeline": timeline,
+            "compare": compare,
         }
 
     def check_question(self, question: str) -> str:
@@ -220,7 +231,14 @@ class Assistant:
         last = self.store.last_ingest()
         heads = self.store.chunk_metadata({"chunk_index": 0}).values()
         stories = len({meta.get("story_id", meta["article_id"]) for meta in heads})
+        by_event: dict[str, list[dict[str, object]]] = defaultdict(list)
+        for meta in heads:
+            by_event[event_key(meta)].append(meta)
+        # Outlets counted as coverage counts them: a wire copy once, for the outlet that ran it first.
+        outlets = Counter(len(coverage_of(event, metas).outlets) for event, metas in by_event.items())
         return Stats(
+            events=len(by_event),
+            outlets_per_event=dict(sorted(outlets.items())),
             articles=len(heads),
             stories=stories,
             copies=len(heads) - stories,

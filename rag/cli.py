@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "watch": ("rag.cli:watch", "Poll feeds on a schedule; index new items as they appear."),
     "ask": ("rag.cli:ask", "Ask a question; prints a cited answer."),
     "timeline": ("rag.cli:timeline", "How a story unfolded: dated, cited sentences, oldest first."),
+    "compare": ("rag.cli:compare", "How outlets reported an event: a quote each, shared, differing."),
     "stats": ("rag.cli:stats", "What the store holds."),
     "web": ("ui.web:command", "Serve the browser chat."),
     "slack": ("ui.slack:command", "Run the Slack bot (HTTP events or Socket Mode)."),
@@ -380,6 +381,31 @@ def timeline(
     click.echo(answer.model_dump_json(indent=2) if as_json else render_answer(answer))
 
 
+@click.command()
+@click.argument("topic")
+@as_of_option
+@click.option("--json", "as_json", is_flag=True, help="Print the whole Answer object as JSON.")
+@click.pass_context
+@friendly_errors
+def compare(ctx: click.Context, topic: str, as_of: Any, as_json: bool) -> None:
+    """How the outlets that covered TOPIC's event reported it, every line a cited quote.
+
+    One line per outlet (its best sentence), then what they share, then where
+    they differ: figures given differently for the same thing side by side
+    ("Daily Post: 12 dead [1] · Evening Star: at least 14 dead [2]"), or what
+    only one outlet says. In `rag ask` and the chat, "How did outlets report
+    X?", "Do the sources disagree on X?" and "compare coverage of X" give the same.
+
+    \b
+    Example:
+      rag compare "the Yellowstone flooding"
+      rag compare --as-of 2022-07-10 "Shinzo Abe shooting"
+    """
+    assistant = open_assistant(load_settings(ctx))
+    answer = assistant.ask(topic, as_of=_day(as_of), compare=True)
+    click.echo(answer.model_dump_json(indent=2) if as_json else render_answer(answer))
+
+
 def _streamed(assistant: Assistant, question: str, filters: Filters, as_of: date | None) -> Answer:
     """A model's words on stderr as it writes them (unverified, dimmed); the verified Answer returned."""
     from rag.schema import Answer
@@ -398,11 +424,14 @@ def _day(value: Any) -> date | None:
 
 
 def render_answer(answer: Answer) -> str:
-    """Plain-text rendering: the answer, then numbered sources (outlet, date) with their quotes."""
+    """Plain-text rendering: the answer, numbered sources (outlet, date) with quotes, who reported it."""
+    from rag.query.coverage import coverage_lines
+
     claims = [
         claim.text if claim.supported else f"(!) {claim.text} [not in the sources]" for claim in answer.claims
     ]
-    lines = [("\n" if answer.timeline else " ").join(claims) if claims else answer.text, ""]
+    one_per_line = answer.timeline or answer.comparison
+    lines = [("\n" if one_per_line else " ").join(claims) if claims else answer.text, ""]
     if answer.abstained:
         lines += ["Nearest articles:"] + [
             f"  - {source.title}" + _dated(source.dateline) for source in answer.nearest
@@ -414,6 +443,7 @@ def render_answer(answer: Answer) -> str:
         for citation in answer.citations:
             if citation.number == source.number:
                 lines.append(f'    "{citation.quote}"')
+    lines += coverage_lines(answer.coverage)
     if answer.timeframe:
         lines.append(answer.timeframe.describe() + ".")
     lines += [f"note: {note}" for note in answer.notes]
@@ -429,13 +459,20 @@ def _dated(dateline: str) -> str:
 @click.pass_context
 @friendly_errors
 def stats(ctx: click.Context, as_json: bool) -> None:
-    """Articles, stories (copies and updates grouped), chunks, store, model and last ingest."""
+    """Articles, stories (copies grouped), events (one happening across outlets), chunks, store, model."""
     figures = open_assistant(load_settings(ctx)).stats()
     last = figures.last_ingest.isoformat(timespec="seconds") if figures.last_ingest else "never"
     rows = {
         "articles": figures.articles,
         "stories": figures.stories,
         "copies": figures.copies,
+        "events": figures.events,
+        # events by number of outlets: "1 outlet: 900, 2 outlets: 120"
+        "outlets per event": figures.outlets_per_event
+        if as_json
+        else ", ".join(
+            f"{n} outlet{'s' * (n != 1)}: {count}" for n, count in figures.outlets_per_event.items()
+        ),
         "chunks": figures.chunks,
         "store": figures.store,
         "embedding model": figures.embedding_model,

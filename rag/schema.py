@@ -173,6 +173,8 @@ class RetrievedChunk(BaseModel):
     url: str | None = None
     published: str | None = None
     story_id: str | None = Field(None, description="Near-duplicate articles share one story id.")
+    event_id: str | None = Field(None, description="Stories of one event across outlets share one event id.")
+    outlet: str | None = Field(None, description="The outlet's one canonical name (CNN for cnn.com).")
     also_reported_by: list[str] = Field(
         default_factory=list, description="Outlets of this story's other copies that retrieval also found."
     )
@@ -189,6 +191,55 @@ class Generation(BaseModel):
     supported: int = Field(0, description="Answer sentences verification found in the sources.")
     unsupported: int = 0
     dropped_markers: int = Field(0, description="[n] markers that named no source.")
+
+
+class EventArticle(BaseModel):
+    """One article of an event, as the event view lists it."""
+
+    article_id: str
+    title: str
+    outlet: str | None = None
+    published: str | None = None
+    url: str | None = None
+    copy_of: str | None = Field(None, description="The article this one republishes (same story), if any.")
+
+
+class OutletReport(BaseModel):
+    """One outlet's coverage of an event: its first report's day and its articles (copies not counted)."""
+
+    outlet: str
+    published: str | None = None
+    article_ids: list[str] = Field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """ "CNN (16 Oct 2025)"."""
+        return f"{self.outlet} ({day_label(self.published)})" if self.published else self.outlet
+
+
+class Coverage(BaseModel):
+    """Who reported the event a cited article belongs to: one entry per outlet, oldest first.
+
+    A wire copy or update (same story) counts once, for the outlet that ran it first;
+    outlets that only republished it are listed in `copies_by`.
+    """
+
+    event_id: str
+    sources: list[int] = Field(
+        default_factory=list, description="The answer's [n] that belong to this event."
+    )
+    outlets: list[OutletReport] = Field(default_factory=list)
+    copies_by: list[str] = Field(default_factory=list)
+    articles: list[EventArticle] = Field(default_factory=list)
+
+    @property
+    def line(self) -> str:
+        """ "Reported by 3 outlets: CNN (16 Oct 2025), USA Today (17 Oct 2025), The Week (18 Oct 2025)." """
+        count = len(self.outlets)
+        text = f"Reported by {count} outlet{'s' * (count != 1)}: " + ", ".join(o.label for o in self.outlets)
+        if self.copies_by:
+            text += f"; copies also ran in {', '.join(self.copies_by)}"
+        return text + "."
 
 
 class Answer(BaseModel):
@@ -215,3 +266,9 @@ class Answer(BaseModel):
         False, description="A timeline: each claim is one dated line ('16 Oct 2025: ... [n]'), oldest first."
     )
     timings: dict[str, float] = Field(default_factory=dict)
+    coverage: list[Coverage] = Field(
+        default_factory=list, description="Per event the cited articles belong to: which outlets reported it."
+    )
+    comparison: bool = Field(
+        False, description="A comparison of outlets: each claim is one line (per outlet, shared, differing)."
+    )

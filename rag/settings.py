@@ -119,6 +119,17 @@ class Settings(BaseSettings):
         "are one story. Precision first: a wrong grouping hides an article from retrieval, a missed one "
         "only shows a copy twice (measured by `python -m bench.stories`).",
     )
+    event_threshold: float = Field(
+        0.53,
+        gt=0,
+        le=1,
+        description="Cosine of two articles' title-and-lead vectors above which, published within "
+        "`event_window_days`, they report one event. Precision first: a wrong grouping credits an "
+        "outlet with another event (measured by `python -m bench.events`).",
+    )
+    event_window_days: int = Field(
+        4, ge=0, le=30, description="Days apart two articles may be published and still report one event."
+    )
 
     # Chunking, in tokens of the embedding model (all-MiniLM-L6-v2 truncates at 256)
     chunk_tokens: int = Field(200, ge=32, le=254)
@@ -249,6 +260,11 @@ class Settings(BaseSettings):
     def stories_path(self) -> Path:
         """MinHash signatures of the collection's articles (near-duplicate grouping)."""
         return self.home / f"stories-{self.collection}.sqlite"
+
+    @property
+    def events_path(self) -> Path:
+        """Lead vectors, names and days of the collection's articles (grouping stories into events)."""
+        return self.home / f"events-{self.collection}.sqlite"
 
     @property
     def feeds_state_path(self) -> Path:

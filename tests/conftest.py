@@ -63,3 +63,15 @@ def store_settings(request: pytest.FixtureRequest, make_settings: Callable[..., 
         return make_settings()
     url = request.getfixturevalue("chroma_url")
     return make_settings(chroma_url=url, collection=f"test-{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture(scope="session")
+def event_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """An Assistant over the Valmora floods (tests/events_fixture.py), ingested once. Do not mutate."""
+    from tests.events_fixture import write_event_corpus
+
+    root = tmp_path_factory.mktemp("events")
+    write_event_corpus(root / "corpus")
+    assistant = Assistant(Settings(home=root / "home", corpus_dir=root / "corpus"))
+    assistant.ingest([root / "corpus"])
+    return assistant

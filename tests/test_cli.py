@@ -152,3 +152,44 @@ def test_a_skipped_file_is_reported_and_the_rest_ingested(tmp_path: Path) -> Non
     assert result.exit_code == 0
     assert "skipped" in result.output and "photo.png" in result.output
     assert "1 added" in result.output
+
+
+@pytest.fixture(scope="module")
+def event_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding the Valmora floods (tests/events_fixture.py), filled by `rag ingest`."""
+    from tests.events_fixture import write_event_corpus
+
+    home = tmp_path_factory.mktemp("cli-events-home")
+    corpus = tmp_path_factory.mktemp("cli-events") / "corpus"
+    write_event_corpus(corpus)
+    result = run(home, "ingest", "--quiet", str(corpus))
+    assert result.exit_code == 0, result.output
+    return home
+
+
+def test_stats_count_events_and_outlets_per_event(event_home: Path) -> None:
+    figures = json.loads(run(event_home, "stats", "--json").output)
+    assert (figures["articles"], figures["stories"], figures["events"]) == (5, 4, 2)
+    assert figures["outlets per event"] == {"1": 1, "3": 1}
+    assert "outlets per event: 1 outlet: 1, 3 outlets: 1" in run(event_home, "stats").output
+
+
+def test_ask_prints_who_reported_the_event(event_home: Path) -> None:
+    from tests.events_fixture import AS_OF, COVERAGE_LINE, QUESTION
+
+    result = run(event_home, "ask", "--as-of", AS_OF.isoformat(), QUESTION)
+    assert result.exit_code == 0, result.output
+    assert COVERAGE_LINE in result.output.splitlines()
+
+
+def test_compare_prints_a_line_per_outlet_then_the_figures_that_differ(event_home: Path) -> None:
+    from tests.events_fixture import AS_OF, EVENT_OUTLETS
+
+    result = run(event_home, "compare", "--as-of", AS_OF.isoformat(), "the Valmora floods")
+    assert result.exit_code == 0, result.output
+    lines = result.output.split("\n\n")[0].splitlines()
+    assert [line.split(",")[0] for line in lines[: len(EVENT_OUTLETS)]] == EVENT_OUTLETS
+    assert any(
+        line.startswith("Differ: Daily Post: 12 dead [1] · Evening Star: at least 14 dead [2]")
+        for line in lines
+    )

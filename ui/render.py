@@ -12,7 +12,8 @@ from __future__ import annotations
 import html
 import re
 
-from rag.schema import Answer, Citation, RetrievedChunk, Source
+from rag.query.coverage import coverage_lines
+from rag.schema import Answer, Citation, Coverage, RetrievedChunk, Source, day_label
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
@@ -31,7 +32,8 @@ def answer_markdown(answer: Answer) -> str:
     [n] markers become footnote links followed by their source's dateline;
     unsupported claims are flagged; a timeline is a list, one dated line per claim.
     """
-    closing = [f"\n\n*{markdown_text(note)}*" for note in answer.notes]
+    closing = [f"\n\n{markdown_text(line)}" for line in coverage_lines(answer.coverage)]
+    closing += [f"\n\n*{markdown_text(note)}*" for note in answer.notes]
     if answer.timeframe is not None:
         closing.append(f"\n\n*{markdown_text(answer.timeframe.describe())}.*")
     if answer.abstained:
@@ -43,7 +45,8 @@ def answer_markdown(answer: Answer) -> str:
     for claim in answer.claims:
         text = _with_footnotes(claim.text, datelines)
         parts.append(text if claim.supported else f"⚠️ *{text}* (not supported by the sources)")
-    body = "\n".join(f"- {part}" for part in parts) if answer.timeline else " ".join(parts)
+    one_per_line = answer.timeline or answer.comparison
+    body = "\n".join(f"- {part}" for part in parts) if one_per_line else " ".join(parts)
     return body + "".join(closing)
 
 
@@ -82,6 +85,46 @@ def sources_html(answer: Answer) -> str:
             + "</div>"
         )
     return '<div class="sources">' + "".join(blocks) + "</div>"
+
+
+def event_html(coverage: Coverage) -> str:
+    """One event: its articles with outlet and date, oldest first (copies marked), escaped."""
+    rows = []
+    for article in coverage.articles:
+        title = html.escape(article.title)
+        if article.url and article.url.startswith(("http://", "https://")):
+            title = (
+                f'<a href="{html.escape(article.url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+            )
+        meta = " · ".join(
+            html.escape(part)
+            for part in (
+                article.outlet or "",
+                day_label(article.published),
+                "copy" if article.copy_of else "",
+            )
+            if part
+        )
+        rows.append(f'<li>{title} <span class="source-meta">· {meta}</span></li>')
+    return (
+        f'<div class="event"><p><b>{html.escape(coverage.line)}</b></p>'
+        f'<ul class="event-articles">{"".join(rows)}</ul></div>'
+    )
+
+
+def timeline_html(answer: Answer) -> str:
+    """A timeline answer as an escaped list of its dated lines, each with its source's dateline."""
+    if answer.abstained or not answer.claims:
+        return "<p>No dated sentence of this event answers the question.</p>"
+    datelines = {source.number: source.dateline for source in answer.sources}
+    items = []
+    for claim in answer.claims:
+        numbers = {answer.citations[index].number for index in claim.citations}
+        meta = " · ".join(datelines[number] for number in sorted(numbers) if datelines.get(number))
+        items.append(
+            f'<li>{html.escape(claim.text)} <span class="source-meta">({html.escape(meta)})</span></li>'
+        )
+    return f'<div class="event-timeline"><p><b>Timeline</b></p><ul>{"".join(items)}</ul></div>'
 
 
 def also_reported(source: Source) -> str:

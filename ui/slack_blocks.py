@@ -4,8 +4,9 @@ Article text is escaped (`&`, `<`, `>`), so a quote can never become a live
 link, a user mention or `<!channel>`. Limits from Slack's docs: 50 blocks per
 message, 3000 characters per section text, 10 elements per context block.
 Each source line carries its outlet and date ("CNN, 16 Oct 2025"), a context
-line says which days the answer was drawn from, and a timeline answer shows
-one dated line per claim. Under every answer: 👍 / 👎, "Follow this story"
+line says which days the answer was drawn from, another which outlets reported
+the cited event ("Reported by 3 outlets: ..."), and a timeline or a comparison
+of outlets shows one line per claim. Under every answer: 👍 / 👎, "Follow this story"
 and, for an answer only its asker sees, "Share with channel". A followed
 story's update quotes each new sentence with its outlet and date.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from rag.query.coverage import coverage_lines
 from rag.schema import Answer, Source, day_label
 from ui.render import also_reported
 
@@ -64,13 +66,14 @@ def answer_message(answer: Answer, actions: Sequence[dict[str, Any]] = ()) -> di
 
 def _answer(answer: Answer) -> dict[str, Any]:
     claims = [escape(c.text) if c.supported else f"_{escape(c.text)}_ {UNSUPPORTED}" for c in answer.claims]
-    body = ("\n" if answer.timeline else " ").join(claims) or escape(answer.text)
+    body = ("\n" if answer.timeline or answer.comparison else " ").join(claims) or escape(answer.text)
     blocks: list[dict[str, Any]] = [_section(body), *_timeframe(answer)]
     for source in answer.sources:
         quotes = [c.quote for c in answer.citations if c.number == source.number]
         elements = [_mrkdwn(f"*[{source.number}]* {_title(source)}{_details(source)}")]
         elements += [_mrkdwn(clip(f"> {escape(quote)}", MAX_CONTEXT_TEXT)) for quote in quotes[:9]]
         blocks.append({"type": "context", "elements": elements})
+    blocks += _coverage(answer)
     blocks += [{"type": "context", "elements": [_mrkdwn(f"_{escape(note)}_")]} for note in answer.notes]
     return {"text": clip(answer.text, MAX_FALLBACK), "blocks": blocks}
 
@@ -88,6 +91,15 @@ def _timeframe(answer: Answer) -> list[dict[str, Any]]:
     if answer.timeframe is None:
         return []
     return [{"type": "context", "elements": [_mrkdwn(f"{answer.timeframe.describe()}.")]}]
+
+
+def _coverage(answer: Answer) -> list[dict[str, Any]]:
+    """ "Reported by 3 outlets: CNN (16 Oct 2025), ..." under the sources, one line per event."""
+    lines = coverage_lines(answer.coverage)
+    if not lines:
+        return []
+    text = clip("\n".join(f":newspaper: {escape(line)}" for line in lines), MAX_CONTEXT_TEXT)
+    return [{"type": "context", "elements": [_mrkdwn(text)]}]
 
 
 def _section(text: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ here renders what `Assistant` returns: no retrieval, no answering.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -30,6 +31,7 @@ CSS = """
 .sources .source { margin-bottom: 1em; }
 .sources .source-meta { color: #6b7280; }
 .sources blockquote { margin: .4em 0 0 0; padding-left: .8em; border-left: 3px solid #d1d5db; }
+.event .source-meta { color: #6b7280; }
 """
 SOURCES_PLACEHOLDER = '<div class="sources"><p>Sources of the latest answer appear here.</p></div>'
 
@@ -81,6 +83,16 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                             gr.Examples(examples, inputs=question, label="Try")
             with gr.Column(scale=2):
                 sources = gr.HTML(SOURCES_PLACEHOLDER, elem_id="sources")
+                with gr.Row(equal_height=True):
+                    event_choice = gr.Dropdown(
+                        choices=[],
+                        label="The event of a source",
+                        info="Its articles, outlets and dates, and its timeline.",
+                        elem_id="event-choice",
+                        scale=3,
+                    )
+                    show_event = gr.Button("Open the event", elem_id="open-event", scale=1)
+                event_view = gr.HTML(elem_id="event-view")
                 top_k = gr.Slider(
                     1,
                     20,
@@ -114,7 +126,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             [question, chatbot, top_k, as_of, answers],
             [chatbot, sources, answers, question],
             api_name="respond",
-        )
+        ).then(chat.events, [answers], [event_choice])
+        show_event.click(chat.event, [event_choice, answers, as_of], [event_view], api_name="event")
         chatbot.like(chat.vote, [answers], None)
 
         # Gradio injects a progress tracker through this default; it follows the ingest's tqdm bar.
@@ -163,6 +176,45 @@ class _ChatHandlers:
             history[-1]["content"] = f"⚠️ {markdown_text(str(error))}"
             yield history, gr.skip(), answers, message  # kept in the box, to be fixed and sent again
 
+    def events(self, answers: dict[str, Any]) -> gr.Dropdown:
+        """The events of the latest answer's sources, to open one: "[1] Reported by 3 outlets: …"."""
+        from rag.schema import Answer
+
+        latest = _latest(answers)
+        if latest is None:
+            return gr.Dropdown(choices=[], value=None)
+        answer = Answer.model_validate(latest)
+        choices = [
+            (f"{''.join(f'[{n}]' for n in item.sources)} {item.line}", item.event_id)
+            for item in answer.coverage
+        ]
+        return gr.Dropdown(choices=choices, value=choices[0][1] if choices else None)
+
+    def event(self, event_id: str | None, answers: dict[str, Any], as_of: str | None) -> str:
+        """One event: its articles (outlet, date), then the latest question's timeline within it."""
+        from rag.assistant import QuestionError
+        from rag.query.retrieval import Filters
+        from rag.schema import Answer
+        from ui.render import event_html, timeline_html
+
+        latest = _latest(answers)
+        if not event_id or latest is None:
+            return "<p>Ask a question first, then choose the event of one of its sources.</p>"
+        answer = Answer.model_validate(latest)
+        coverage = next((item for item in answer.coverage if item.event_id == event_id), None)
+        if coverage is None:
+            return "<p>That event is not among the latest answer's sources.</p>"
+        try:
+            timeline = self.assistant.ask(
+                answer.standalone_question,
+                filters=Filters(event=event_id),
+                as_of=as_of_day(as_of),
+                timeline=True,
+            )
+        except QuestionError as error:
+            return f"<p>⚠️ {html.escape(str(error))}</p>"
+        return event_html(coverage) + timeline_html(timeline)
+
     def vote(self, answers: dict[str, Any], data: gr.LikeData) -> None:
         """Store a thumbs up or down with the answer it judges."""
         from rag.schema import Answer
@@ -203,6 +255,11 @@ def as_of_day(text: str | None) -> date | None:
             f"the as-of date {text.strip()!r} is not a day: write it as YYYY-MM-DD "
             "(e.g. 2024-01-05), or leave it empty for today"
         ) from None
+
+
+def _latest(answers: dict[str, Any]) -> dict[str, Any] | None:
+    """The newest answer of the conversation (answers are keyed by their message index)."""
+    return answers[max(answers, key=int)] if answers else None
 
 
 def _plain(content: Any) -> str:

@@ -41,10 +41,12 @@ from rag.components.embedding import Embedder
 from rag.components.lexical_store import LexicalRow, LexicalStore
 from rag.components.vector_store import ChromaStore, StoredChunk
 from rag.ingest.chunking import chunk_article
+from rag.ingest.events import EventIndex
 from rag.ingest.loaders import LoadError, Skipped, count_articles, discover, load_file
 from rag.ingest.stories import StoryIndex
 from rag.schema import Article, Chunk
 from rag.settings import Settings
+from rag.text.outlets import outlet_name
 from rag.text.sentences import quotable_sentences
 
 # Called with the number of articles to come; returns a tqdm-like bar (update, set_postfix, close).
@@ -56,6 +58,8 @@ SENTENCE_BACKLOG = 50_000
 # 250 ms whether it asks for one article or 500 (measured).
 LOOKUP_BATCH = 500
 SENTENCE_BATCH = 256
+# Metadata every chunk written now carries; an article whose chunks lack one is rewritten.
+_CURRENT_FIELDS = frozenset({"published_day", "event_id"})
 
 
 class IngestBusyError(RuntimeError):
@@ -136,6 +140,7 @@ class Ingestor:
             pending: list[tuple[Article, list[Chunk]]] = []
             self._take(articles, stored, report, pending, bar)
             self._flush(pending, stored, report)
+            self._commit_groups()
             self._embed_sentences(report, bar)
             if bar is not None:
                 bar.close()
@@ -144,7 +149,7 @@ class Ingestor:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        """The store's ingest lock, and the story index that lives beside it for the run."""
+        """The store's ingest lock, and the story and event indexes that live beside it for the run."""
         self.settings.home.mkdir(parents=True, exist_ok=True)
         lock = FileLock(self.settings.home / "ingest.lock")
         try:
@@ -154,10 +159,14 @@ class Ingestor:
                 f"another ingest is writing to {self.store.location}; wait for it to finish"
             ) from None
         self.stories = StoryIndex(self.settings.story_threshold, self.settings.stories_path)
+        self.events = EventIndex(
+            self.settings.event_threshold, self.settings.event_window_days, self.settings.events_path
+        )
         try:
             yield
         finally:
             self.stories.close()
+            self.events.close()
             lock.release()
 
     def _run(
@@ -193,7 +202,7 @@ class Ingestor:
                 bar.update(expected[path] - len(articles))
         self._take(waiting, stored, report, pending, bar)
         self._flush(pending, stored, report)
-        self.stories.commit()
+        self._commit_groups()
         self._embed_sentences(report, bar)
         if bar is not None:
             bar.close()
@@ -229,7 +238,7 @@ class Ingestor:
                 pending.append((article, self._chunks(article)))
                 if sum(len(chunks) for _, chunks in pending) >= self.settings.ingest_batch:
                     self._flush(pending, stored, report)
-                    self.stories.commit()
+                    self._commit_groups()
                     pending.clear()
             if bar is not None:
                 bar.update(1)
@@ -257,6 +266,7 @@ class Ingestor:
         computed_before = getattr(self.embedder, "computed", 0)
         vectors = self.embedder.embed([_embedding_text(record) for record in records])
         report.chunks_embedded += getattr(self.embedder, "computed", len(records)) - computed_before
+        self._group_events(pending, records, vectors)
         self.store.upsert(records, vectors)
         self.lexical.upsert(lexical_row(record) for record in records)
         report.chunks_written += len(records)
@@ -272,6 +282,25 @@ class Ingestor:
         )
         if len(self._sentences) >= SENTENCE_BACKLOG:
             self._embed_sentences(report)
+
+    def _group_events(
+        self, pending: list[tuple[Article, list[Chunk]]], records: list[StoredChunk], vectors: Any
+    ) -> None:
+        """Each article's event, from the vector of its first chunk (its title and lead), in its chunks."""
+        first = 0
+        for article, chunks in pending:
+            if not chunks:
+                continue
+            event = self.events.assign(
+                article.id, article.story_id or article.id, article.published, vectors[first]
+            )
+            for record in records[first : first + len(chunks)]:
+                record.metadata["event_id"] = event
+            first += len(chunks)
+
+    def _commit_groups(self) -> None:
+        self.stories.commit()
+        self.events.commit()
 
     def _embed_sentences(self, report: IngestReport, bar: Any = None) -> None:
         """Embed the quotable sentences of this run's chunks into the cache (those not there already)."""
@@ -296,6 +325,7 @@ class Ingestor:
         self.lexical.delete(ids)
         self.store.delete(ids)
         self.stories.forget(gone)
+        self.events.forget(gone)
         return len(gone)
 
     def _reconcile(self) -> None:
@@ -321,7 +351,8 @@ class _StoredArticles:
         self.expected: dict[tuple[str, str], int] = {}
         self.embeddings: dict[str, set[str]] = defaultdict(set)
         self.stories: dict[str, str] = {}
-        # Chunks written before every chunk carried a publication day are rewritten (from the cache).
+        # Chunks written before every chunk carried a publication day, an outlet and an event are
+        # rewritten (their vectors come from the cache).
         self.undated: set[str] = set()
 
     def load(self, article_ids: Iterable[str]) -> None:
@@ -329,7 +360,7 @@ class _StoredArticles:
         wanted = [article_id for article_id in dict.fromkeys(article_ids) if article_id not in self.loaded]
         self.loaded.update(wanted)
         for id_, meta in self.store.chunk_metadata_of(wanted).items():
-            if "published_day" not in meta:
+            if not meta.keys() >= _CURRENT_FIELDS:
                 self.undated.add(meta["article_id"])
             article_id, hash_ = meta["article_id"], meta.get("article_hash", "")
             self.chunk_ids[article_id].append(id_)
@@ -363,7 +394,11 @@ def _record(article: Article, chunk: Chunk, total: int, embedding: str) -> Store
         "end": chunk.end,
         "ingested_at": time.time(),
         "story_id": article.story_id or article.id,
+        "event_id": article.story_id or article.id,
     }
+    outlet = outlet_name(article.source, article.url)
+    if outlet:
+        metadata["outlet"] = outlet
     if article.source:
         metadata["source"] = article.source
     if article.url:

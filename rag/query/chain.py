@@ -17,6 +17,8 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.query.answerer import Answerer
 from rag.query.citations import nearest_articles
+from rag.query.compare import Comparer, asks_for_comparison, topic_of
+from rag.query.coverage import with_coverage
 from rag.query.filters import Filters
 from rag.query.latest import age_note
 from rag.query.retrieval import HybridRetriever, Recency
@@ -50,21 +52,37 @@ def build_retrieval_chain(
     def retrieve_step(state: State) -> State:
         timeframe = resolve(state["standalone"], state["as_of"])
         filters = (state.get("filters") or Filters()).within(timeframe.since, timeframe.published_until)
+        compare = state.get("compare")
+        if compare is None:
+            compare = asks_for_comparison(state["question"])
         timeline = state.get("timeline")
         if timeline is None:
-            timeline = asks_for_timeline(state["question"])
-        # A timeline wants every date the story has, not the newest: more chunks, no recency prior.
-        k = max(state.get("k") or settings.top_k, settings.timeline_k) if timeline else state.get("k")
+            timeline = not compare and asks_for_timeline(state["question"])
+        # A timeline wants every date the story has, not the newest, and a comparison every outlet:
+        # more chunks; a timeline has no recency prior.
+        wide = timeline or compare
+        k = max(state.get("k") or settings.top_k, settings.timeline_k) if wide else state.get("k")
         recency = recency_for(timeframe, settings) if not timeline else None
         # Time words name when, not what: they would only match articles that say "week".
         query = without_phrase(state["standalone"], timeframe)
+        if compare:
+            query = topic_of(query)
         found = replace(retriever.search(query, k, filters, recency), timeframe=timeframe)
         outside: list[RetrievedChunk] = []
         if not found.chunks and timeframe.since:
             # Nothing in the window: the reader still sees what lies outside it, as nearest articles.
             base = (state.get("filters") or Filters()).within(None, timeframe.as_of)
             outside = retriever.search(query, state.get("k"), base, recency).chunks
-        return {**state, "found": found, "timeframe": timeframe, "outside": outside, "timeline": timeline}
+        return {
+            **state,
+            "found": found,
+            "timeframe": timeframe,
+            "outside": outside,
+            "timeline": timeline,
+            "compare": compare,
+            "query": query,
+            "store": retriever.store,
+        }
 
     return timed("condense", condense_step) | timed("retrieve", retrieve_step)
 
@@ -88,13 +106,13 @@ def recency_for(timeframe: Timeframe, settings: Settings) -> Recency:
 
 
 def build_answer_chain(
-    retriever: HybridRetriever, answerer: Answerer, settings: Settings
+    retriever: HybridRetriever, answerer: Answerer, settings: Settings, comparer: Comparer | None = None
 ) -> Runnable[State, Answer]:
     """The whole pipeline; `invoke({"question", "history", "as_of", "k", "filters"})` gives an `Answer`."""
+    comparer = comparer or build_comparer(retriever, answerer, settings)
 
     def answer_step(state: State) -> State:
-        respond = answerer.timeline if state["timeline"] else answerer.answer
-        return {**state, "answer": respond(state["standalone"], state["found"], state["question"])}
+        return {**state, "answer": respond(state, answerer, comparer)}
 
     return (
         build_retrieval_chain(retriever, answerer, settings)
@@ -103,8 +121,22 @@ def build_answer_chain(
     )
 
 
+def build_comparer(retriever: HybridRetriever, answerer: Answerer, settings: Settings) -> Comparer:
+    """Compare questions score sentences as the extractive answerer does (a model answerer wraps one)."""
+    scorer = getattr(answerer, "extractive", answerer)
+    return Comparer(scorer, retriever, settings.abstain_threshold, settings.timeline_k)
+
+
+def respond(state: State, answerer: Answerer, comparer: Comparer) -> Answer:
+    """The answer the question asks for: a comparison of outlets, a timeline, or an answer."""
+    if state.get("compare"):
+        return comparer.compare(state["query"], state["found"], state["question"])
+    respond = answerer.timeline if state["timeline"] else answerer.answer
+    return respond(state["standalone"], state["found"], state["question"])
+
+
 def finish(state: State) -> Answer:
-    """Stamp the answer with the user's own question and the stage timings, and note what it lacks.
+    """Stamp the answer with the user's question, the stage timings and who reported it; note what it lacks.
 
     Every door (CLI, chat, Slack, `/ask`, the evaluator) gets its answer from
     here, so a note made here reads the same everywhere.
@@ -122,7 +154,7 @@ def finish(state: State) -> Answer:
     elif timeframe and timeframe.latest and not answer.abstained and not answer.timeline:
         note = _age_note(answer, timeframe.as_of)
         extra = {"notes": [*answer.notes, note]} if note else {}
-    return answer.model_copy(
+    answer = answer.model_copy(
         update={
             **extra,
             "question": state["question"],
@@ -131,6 +163,7 @@ def finish(state: State) -> Answer:
             "timings": timings,
         }
     )
+    return with_coverage(answer, state["store"]) if "store" in state else answer
 
 
 def _age_note(answer: Answer, as_of: date) -> str | None:

@@ -14,12 +14,13 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict retrieval to one source (or any of `outlets`) and/or a range of publication dates."""
+    """Restrict retrieval to a source (or any of `outlets`), an event and/or a range of publication days."""
 
     source: str | None = None
     since: date | None = None
     until: date | None = None
     outlets: tuple[str, ...] = ()
+    event: str | None = None
 
     def where(self, today: date | None = None) -> dict[str, Any] | None:
         """The filters as a Chroma `where`; an `until` of `today` or later is left to `keep`.
@@ -32,6 +33,8 @@ class Filters:
             clauses.append({"source": self.source})
         if self.outlets:
             clauses.append({"source": {"$in": list(self.outlets)}})
+        if self.event:
+            clauses.append({"event_id": self.event})
         if self.since:
             clauses.append({"published_day": {"$gte": day_number(self.since)}})
         if self.until and not (today and self.until >= today):
@@ -48,6 +51,7 @@ class Filters:
         return (
             (not self.source or source == self.source)
             and (not self.outlets or source in self.outlets)
+            and (not self.event or metadata.get("event_id") == self.event)
             and low <= day <= high
         )
 
@@ -60,7 +64,7 @@ class Filters:
         )
 
     def __bool__(self) -> bool:
-        return bool(self.source or self.since or self.until or self.outlets)
+        return bool(self.source or self.since or self.until or self.outlets or self.event)
 
     def within(self, since: date | None, until: date | None) -> Filters:
         """These filters narrowed to [since, until] (a question's time window)."""
@@ -69,6 +73,7 @@ class Filters:
             since=max(filter(None, (self.since, since)), default=None),
             until=min(filter(None, (self.until, until)), default=None),
             outlets=self.outlets,
+            event=self.event,
         )
 
 

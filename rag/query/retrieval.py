@@ -23,6 +23,7 @@ from rag.query.filters import Filters, day_number, from_day_number
 from rag.query.lexical import LexicalIndex
 from rag.query.stories import one_per_story
 from rag.schema import RetrievedChunk, Timeframe
+from rag.text.outlets import outlet_name
 
 
 @dataclass(frozen=True)
@@ -213,4 +214,6 @@ def _retrieved(chunk: StoredChunk, score: float, similarity: float | None) -> Re
         url=meta.get("url"),
         published=meta.get("published"),
         story_id=meta.get("story_id"),
+        event_id=meta.get("event_id"),
+        outlet=meta.get("outlet") or outlet_name(meta.get("source"), meta.get("url")),
     )

@@ -123,3 +123,17 @@ def write_dated_story(folder: Path) -> list[Path]:
         )
         paths.append(path)
     return paths
+
+
+@pytest.fixture(scope="module")
+def event_web_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
+    """The chat over the Valmora floods: one event, three outlets, a wire copy, an older event."""
+    from tests.events_fixture import write_event_corpus
+
+    root = tmp_path_factory.mktemp("event-web")
+    write_event_corpus(root / "corpus")
+    settings = Settings(home=root / "home", corpus_dir=root / "corpus", feedback_path=root / "feedback.jsonl")
+    assistant = Assistant(settings)
+    assistant.ingest([root / "corpus"])
+    with serving(create_server(assistant)) as url:
+        yield WebApp(url + "/", assistant)

@@ -156,3 +156,50 @@ def test_a_timeline_is_a_list_with_one_line_per_date_in_order() -> None:
         "- 12 Jun 2024: The bridge reopened. [[2]](#source-2) _(Coast Times, 12 Jun 2024)_",
     ]
     assert len(answer_markdown(story()).split("\n\n")[0].splitlines()) == 1, "a plain answer is one paragraph"
+
+
+def _covered(comparison: bool = False) -> Answer:
+    from rag.schema import Coverage, OutletReport
+
+    answer = cited("Flash floods killed 12 people.")
+    lines = [
+        "Daily Post, 16 Oct 2025: 12 dead [1]",
+        "Differ: Daily Post: 12 dead [1] · Evening Star: 14 dead [1]",
+    ]
+    claims = [Claim(text=line, citations=[0]) for line in lines] if comparison else answer.claims
+    coverage = Coverage(
+        event_id="e",
+        sources=[1],
+        outlets=[
+            OutletReport(outlet="Daily Post", published="2025-10-16"),
+            OutletReport(outlet="Evening <Star>", published="2025-10-17"),
+        ],
+        copies_by=["Coast Times"],
+    )
+    return answer.model_copy(update={"coverage": [coverage], "claims": claims, "comparison": comparison})
+
+
+def test_the_coverage_line_closes_the_answer_escaped() -> None:
+    text = answer_markdown(_covered())
+    assert (
+        "Reported by 2 outlets: Daily Post \\(16 Oct 2025\\), Evening &lt;Star&gt; \\(17 Oct 2025\\)" in text
+    )
+    assert "copies also ran in Coast Times." in text
+
+
+def test_a_comparison_is_a_list_with_one_line_per_claim() -> None:
+    text = answer_markdown(_covered(comparison=True))
+    items = [line for line in text.splitlines() if line.startswith("- ")]
+    assert len(items) == 2 and items[1].startswith("- Differ: Daily Post: 12 dead [[1]](#source-1)")
+
+
+def test_slack_shows_the_coverage_line_and_a_comparison_one_line_per_claim() -> None:
+    from ui.slack_blocks import answer_message
+
+    message = answer_message(_covered(comparison=True))
+    assert message["blocks"][0]["text"]["text"].split("\n")[1].startswith("Differ: Daily Post: 12 dead [1]")
+    contexts = [e["text"] for b in message["blocks"] if b["type"] == "context" for e in b["elements"]]
+    assert any(
+        text.startswith(":newspaper: Reported by 2 outlets: Daily Post (16 Oct 2025), Evening &lt;Star&gt;")
+        for text in contexts
+    )

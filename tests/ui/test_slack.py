@@ -276,3 +276,54 @@ def test_a_missing_token_is_named_before_anything_loads() -> None:
     assert result.output.startswith("Error: SLACK_BOT_TOKEN is not set")
     assert socket.output.startswith("Error: SLACK_APP_TOKEN is not set")
     assert BOT_TOKEN not in socket.output
+
+
+@pytest.fixture(scope="module")
+def event_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    """The bot over the Valmora floods: one event, three outlets, a wire copy, an older event."""
+    from tests.events_fixture import write_event_corpus
+
+    slack = FakeSlack().start()
+    settings = Settings(
+        home=tmp_path_factory.mktemp("slack-events-home"),
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.url,
+    )
+    assistant = Assistant(settings)
+    corpus = tmp_path_factory.mktemp("slack-events") / "corpus"
+    write_event_corpus(corpus)
+    assistant.ingest([corpus])
+    with serving(create_server(build_app(assistant), assistant)) as url:
+        yield Bot(url + "/slack/events", slack, assistant)
+    slack.stop()
+
+
+def test_the_answer_in_slack_says_which_outlets_reported_it(event_bot: Bot) -> None:
+    from tests.events_fixture import AS_OF, COVERAGE_LINE, QUESTION
+
+    signed_post(event_bot.url, mention(QUESTION, channel="C-coverage", sent=at_noon_utc(AS_OF)))
+
+    blocks = wait_for_update(event_bot, "C-coverage")["blocks"]
+    texts = [
+        element["text"] for block in blocks if block["type"] == "context" for element in block["elements"]
+    ]
+    assert f":newspaper: {COVERAGE_LINE}" in texts
+    assert "Mountain Gazette" not in json.dumps(blocks)
+
+
+def test_a_compare_question_in_slack_gets_a_line_per_outlet_and_the_conflicting_figures(
+    event_bot: Bot,
+) -> None:
+    from tests.events_fixture import AS_OF, COMPARE_QUESTION, EVENT_OUTLETS
+
+    signed_post(event_bot.url, mention(COMPARE_QUESTION, channel="C-compare", sent=at_noon_utc(AS_OF)))
+
+    blocks = wait_for_update(event_bot, "C-compare")["blocks"]
+    lines = blocks[0]["text"]["text"].split("\n")
+    for outlet in EVENT_OUTLETS:
+        assert any(line.startswith(f"{outlet}, ") for line in lines), (outlet, lines)
+    assert any(
+        line.startswith("Differ: Daily Post: 12 dead [1]") and "Evening Star: at least 14 dead" in line
+        for line in lines
+    ), lines

@@ -182,3 +182,51 @@ def test_the_example_question_is_the_newest_headline_and_is_answered(dated_page)
     box.press("Enter")
 
     dated_page.locator("#chat").get_by_text(f"({REOPENED_DATELINE})").first.wait_for()
+
+
+@pytest.fixture
+def event_page(browser, event_web_app: WebApp):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(event_web_app.url)
+    yield page
+    page.close()
+
+
+def test_the_answer_says_which_outlets_reported_it_and_the_event_opens_with_its_timeline(event_page) -> None:
+    from tests.events_fixture import AS_OF, QUESTION
+
+    page = event_page
+    ask(page, QUESTION, as_of=AS_OF.isoformat())
+    chat = page.locator("#chat")
+    chat.get_by_text("Reported by 3 outlets: Daily Post (16 Oct 2025), Evening Star (17 Oct 2025)").wait_for()
+    assert "Mountain Gazette" not in chat.inner_text()
+    page.wait_for_function(
+        "() => document.querySelector('#event-choice input').value.includes('Reported by 3 outlets')"
+    )
+    page.locator("#open-event").click()
+    view = page.locator("#event-view")
+    view.get_by_text("Timeline").wait_for(timeout=60_000)
+    items = view.locator(".event-articles li")
+    assert items.count() == 4
+    text = view.inner_text()
+    assert "Coast Times" in text and "copy" in text and "Mountain Gazette" not in text
+    assert view.locator(".event-timeline li").count() >= 2
+    shoot(page, "chat-event-view.png")
+
+
+def test_a_compare_question_gets_a_line_per_outlet_and_the_conflicting_figures(event_page) -> None:
+    from tests.events_fixture import AS_OF, COMPARE_QUESTION
+
+    page = event_page
+    ask(page, COMPARE_QUESTION, as_of=AS_OF.isoformat())
+    chat = page.locator("#chat")
+    chat.get_by_text("at least 14 dead", exact=False).last.wait_for()
+    lines = chat.locator("li").all_inner_texts()
+    assert any(
+        line.startswith("Differ: Daily Post: 12 dead [1]") and "Evening Star: at least 14 dead" in line
+        for line in lines
+    ), lines
+    for outlet in ("Daily Post, 16 Oct 2025:", "Evening Star, 17 Oct 2025:", "Harbor Ledger, 18 Oct 2025:"):
+        assert any(line.startswith(outlet) for line in lines), (outlet, lines)
+    chat.get_by_text("Reported by 3 outlets").wait_for()
+    shoot(page, "chat-compare.png")
