@@ -294,7 +294,7 @@ def event_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     corpus = tmp_path_factory.mktemp("slack-events") / "corpus"
     write_event_corpus(corpus)
     assistant.ingest([corpus])
-    with serving(create_server(build_app(assistant), assistant)) as url:
+    with serving(create_server(build_app(assistant))) as url:
         yield Bot(url + "/slack/events", slack, assistant)
     slack.stop()
 
