@@ -215,6 +215,10 @@ class Assistant:
             raise UploadError(f"{name!r} was not indexed: {report.skipped[0].reason}")
         return path, report
 
+    def seen_ingest(self) -> float | None:
+        """The stamp of the newest ingest this process's questions already see (see `ChromaStore`)."""
+        return self.store.seen_ingest()
+
     def articles(self) -> list[ArticleRecord]:
         return self.store.articles()
 

@@ -249,7 +249,7 @@ class _Responder:
 
         outlets = tuple(channel_settings(self.settings, where["channel"]).outlets)
         try:
-            stamp = self.assistant.store.seen_ingest()
+            stamp = self.assistant.seen_ingest()
             answer = self.assistant.ask(question, history(), as_of=as_of, filters=Filters(outlets=outlets))
             story = follow(answer, outlets).to_json()
             key = self.store.keep_answer(answer, **where, stamp=stamp, story=story)

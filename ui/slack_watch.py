@@ -68,7 +68,7 @@ class StoryWatch:
     def tick(self, now: datetime | None = None) -> None:
         with self._lock:
             self.deliver()
-            stamp = self.assistant.store.seen_ingest()
+            stamp = self.assistant.seen_ingest()
             if stamp is not None:
                 for followed in self.store.due(stamp):
                     self._check(followed, stamp)

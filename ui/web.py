@@ -193,7 +193,7 @@ class _ChatHandlers:
     def event(self, event_id: str | None, answers: dict[str, Any], as_of: str | None) -> str:
         """One event: its articles (outlet, date), then the latest question's timeline within it."""
         from rag.assistant import QuestionError
-        from rag.query.retrieval import Filters
+        from rag.query.filters import Filters
         from rag.schema import Answer
         from ui.render import event_html, timeline_html
 

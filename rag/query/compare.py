@@ -28,7 +28,9 @@ import numpy as np
 
 from rag.query.citations import CitationLedger, nearest_articles
 from rag.query.coverage import chunk_event
-from rag.query.retrieval import Filters, HybridRetriever, SearchResult
+from rag.query.filters import Filters
+from rag.query.latest import Quotable
+from rag.query.retrieval import HybridRetriever, SearchResult
 from rag.schema import Answer, Claim, RetrievedChunk, Span, dateline
 from rag.text.outlets import outlet_name
 
@@ -100,23 +102,12 @@ def topic_of(question: str) -> str:
     return stripped if any(ch.isalnum() for ch in stripped) else question
 
 
-class Candidate(Protocol):
-    """A sentence as the answerer scored it."""
-
-    @property
-    def chunk(self) -> RetrievedChunk: ...
-    @property
-    def span(self) -> Span: ...
-    @property
-    def evidence(self) -> float: ...
-
-
 class Scorer(Protocol):
     """The answerer's sentence scoring: candidate sentences of the chunks, best first, with vectors."""
 
     def score(
         self, question: str, found: SearchResult, asked: str | None = None
-    ) -> tuple[Sequence[Candidate], np.ndarray]: ...
+    ) -> tuple[Sequence[Quotable], np.ndarray]: ...
 
 
 @dataclass(frozen=True)
@@ -228,23 +219,23 @@ class Comparer:
             chunks.setdefault(chunk.chunk_id, chunk)
         return list(chunks.values())
 
-    def _per_outlet(self, scored: Sequence[Candidate], ledger: CitationLedger) -> list[Claim]:
+    def _per_outlet(self, scored: Sequence[Quotable], ledger: CitationLedger) -> list[Claim]:
         """One line per outlet, oldest first: its best sentence."""
-        best: dict[str, Candidate] = {}
+        best: dict[str, Quotable] = {}
         for item in scored:
             best.setdefault(outlet(item.chunk), item)
         ordered = sorted(best.values(), key=lambda item: item.chunk.published or "9999")[:MAX_OUTLETS]
         return [self._line(f"{_dateline(item.chunk)}: ", [item], ledger) for item in ordered]
 
     def _shared(
-        self, scored: Sequence[Candidate], vectors: np.ndarray, ledger: CitationLedger
+        self, scored: Sequence[Quotable], vectors: np.ndarray, ledger: CitationLedger
     ) -> list[Claim]:
         """The answering sentence most other outlets say too, each outlet cited with its own sentence."""
-        best_line: list[Candidate] | None = None
+        best_line: list[Quotable] | None = None
         for i, item in enumerate(scored):
             if item.evidence < self.threshold:
                 continue
-            echoes: dict[str, Candidate] = {}
+            echoes: dict[str, Quotable] = {}
             for j, other in enumerate(scored):
                 name = outlet(other.chunk)
                 if (
@@ -261,14 +252,14 @@ class Comparer:
         return [self._line(f"Shared by {names}: ", best_line, ledger)]
 
     def _differ(
-        self, scored: Sequence[Candidate], vectors: np.ndarray, ledger: CitationLedger
+        self, scored: Sequence[Quotable], vectors: np.ndarray, ledger: CitationLedger
     ) -> list[Claim]:
         """Figures for one unit given differently by different outlets, side by side; else lone sentences."""
         return self._conflicts(scored, ledger) or self._lone(scored, vectors, ledger)
 
-    def _conflicts(self, scored: Sequence[Candidate], ledger: CitationLedger) -> list[Claim]:
+    def _conflicts(self, scored: Sequence[Quotable], ledger: CitationLedger) -> list[Claim]:
         """ "Differ: Daily Post: 12 dead [1] · Evening Star: at least 14 dead [2]"."""
-        by_unit: dict[str, dict[str, tuple[Candidate, Figure]]] = {}
+        by_unit: dict[str, dict[str, tuple[Quotable, Figure]]] = {}
         for item in scored:
             for figure in figures(item.span.text):
                 by_unit.setdefault(figure.unit, {}).setdefault(outlet(item.chunk), (item, figure))
@@ -288,7 +279,7 @@ class Comparer:
                 break
         return lines
 
-    def _lone(self, scored: Sequence[Candidate], vectors: np.ndarray, ledger: CitationLedger) -> list[Claim]:
+    def _lone(self, scored: Sequence[Quotable], vectors: np.ndarray, ledger: CitationLedger) -> list[Claim]:
         """Per outlet, its best answering sentence no other outlet says, unless already quoted."""
         quoted = {(c.article_id, c.start) for c in ledger.citations}
         lines: dict[str, Claim] = {}
@@ -306,7 +297,7 @@ class Comparer:
                 lines[name] = self._line(f"Only {name}: ", [item], ledger)
         return list(lines.values())[:MAX_CONFLICTS] if len({outlet(i.chunk) for i in scored}) > 1 else []
 
-    def _line(self, prefix: str, items: Sequence[Candidate], ledger: CitationLedger) -> Claim:
+    def _line(self, prefix: str, items: Sequence[Quotable], ledger: CitationLedger) -> Claim:
         """`prefix` + the first item's sentence, quoted, with the [n] of every item (each its own quote)."""
         indexes = [ledger.cite(item.chunk, item.span) for item in items]
         markers = " ".join(f"[{ledger.citations[index].number}]" for index in indexes)
