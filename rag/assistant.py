@@ -27,7 +27,7 @@ from rag.query.chain import build_answer_chain, build_comparer, build_retrieval_
 from rag.query.coverage import coverage_of, event_key
 from rag.query.filters import Filters
 from rag.query.lexical import LexicalIndex
-from rag.query.retrieval import HybridRetriever
+from rag.query.retrieval import HybridRetriever, SearchResult
 from rag.schema import Answer, Turn
 from rag.settings import Settings
 
@@ -102,6 +102,18 @@ class Assistant:
         state = self._state(question, history, k, filters, as_of, timeline, compare)
         answer = self._chain.invoke(state)
         return self._noted(answer)
+
+    def retrieve(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        as_of: date | datetime | None = None,
+        filters: Filters | None = None,
+    ) -> SearchResult:
+        """The chunks an answer to `question` would be read from: the pipeline up to the answerer."""
+        state = self._retrieval.invoke(self._state(question, (), k, filters, as_of))
+        return state["found"]
 
     def stream(
         self,

@@ -112,6 +112,7 @@ def friendly_errors(function: F) -> F:
 
         from rag.assistant import QuestionError
         from rag.components.llm import LLMConfigError
+        from rag.components.reader import ReaderError
         from rag.components.vector_store import StoreError
         from rag.ingest.pipeline import IngestBusyError
 
@@ -121,7 +122,14 @@ def friendly_errors(function: F) -> F:
             problem = error.errors()[0]
             where = ".".join(str(part) for part in problem["loc"])
             raise click.ClickException(f"setting {where}: {problem['msg']}") from None
-        except (QuestionError, StoreError, IngestBusyError, LLMConfigError, FileNotFoundError) as error:
+        except (
+            QuestionError,
+            StoreError,
+            IngestBusyError,
+            LLMConfigError,
+            ReaderError,
+            FileNotFoundError,
+        ) as error:
             raise click.ClickException(str(error)) from None
 
     return wrapper  # type: ignore[return-value]

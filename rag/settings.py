@@ -176,6 +176,16 @@ class Settings(BaseSettings):
         description="Evidence score below which the assistant abstains; best abstention F1 on "
         "realtimeqa-dev (`python -m bench.calibrate_abstention DATASET --home STORE`).",
     )
+    reader_weight: float = Field(
+        0.0,
+        ge=0,
+        description="How much a trained reader's probability that a sentence answers counts when choosing "
+        "which sentence to quote (0.3 was measured); 0 = no reader. Needs `make reader` first.",
+    )
+    reader_path: Path | None = Field(
+        None,
+        description="Folder of a reader model; unset = rag/components/reader/model (`make reader`).",
+    )
     max_question_chars: int = Field(2000, ge=10)
 
     # Language models (answerer openai / ollama / llamacpp)

@@ -75,3 +75,25 @@ def event_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     assistant = Assistant(Settings(home=root / "home", corpus_dir=root / "corpus"))
     assistant.ingest([root / "corpus"])
     return assistant
+
+
+@pytest.fixture(scope="session")
+def tiny_reader(seed_assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A reader trained for three steps on seed candidates: real training, real int8 ONNX files.
+
+    It reads badly (three steps), so tests check what it is and how it is used, not what it knows.
+    """
+    pytest.importorskip("datasets", reason="training needs the dev extras (datasets, accelerate)")
+    from evals.datasets import load_dataset
+    from evals.reader import candidates
+    from evals.reader.train import Recipe, describe, export, train, training_pairs
+
+    cases = [case for case in load_dataset(ROOT / "evals" / "datasets" / "seed.jsonl") if not case.history]
+    sample = [case for case in cases if not case.unanswerable][:8] + [c for c in cases if c.unanswerable][:3]
+    root = tmp_path_factory.mktemp("reader")
+    candidates.write(candidates.build(seed_assistant, sample), root / "candidates.jsonl")
+    recipe = Recipe(max_steps=3, batch_size=4, max_tokens=64)
+    model = train(training_pairs(candidates.read(root / "candidates.jsonl"), recipe), recipe, root / "work")
+    folder = export(model, root / "reader")
+    describe(folder, recipe, card="# card\n")
+    return folder

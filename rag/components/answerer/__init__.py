@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rag.components.answerer.extractive import ExtractiveAnswerer
 from rag.components.embedding import Embedder
+from rag.components.reader import TRAINED, Reader
 from rag.query.answerer import Answerer
 from rag.settings import Settings
 
@@ -13,7 +14,12 @@ __all__ = ["Answerer", "ExtractiveAnswerer", "build_answerer"]
 def build_answerer(settings: Settings, embedder: Embedder) -> Answerer:
     """The configured answerer; a language model is checked now, so a bad setting fails at start-up."""
     extractive = ExtractiveAnswerer(
-        embedder, settings.max_answer_sentences, settings.abstain_threshold, settings.timeline_lines
+        embedder,
+        settings.max_answer_sentences,
+        settings.abstain_threshold,
+        settings.timeline_lines,
+        reader=Reader(settings.reader_path or TRAINED) if settings.reader_weight else None,
+        reader_weight=settings.reader_weight,
     )
     if settings.answerer == "extractive":
         return extractive

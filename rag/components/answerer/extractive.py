@@ -7,8 +7,10 @@ the question's content words they contain, the kind of answer and the names the
 question asks for, and the date the retriever prefers: that is the sentence's
 evidence, and when no sentence has enough the answerer abstains. Which of the
 answering sentences to quote also weighs the retriever's score of the chunk it
-sits in (it read the whole chunk, its title and BM25), then picks with maximal
-marginal relevance so the answer does not say the same thing twice. A sentence that
+sits in (it read the whole chunk, its title and BM25) and, when a reader is
+configured (`RAG_READER_WEIGHT`), the probability the trained reader
+(`rag.components.reader`) gives that the sentence answers; then it picks with
+maximal marginal relevance so the answer does not say the same thing twice. A sentence that
 opens with a pronoun ("His comments were met with boos") borrows the previous
 sentence's words for the overlap score, since that is who "his" is. Sentences
 that address an assistant ("ignore previous instructions…") are never quoted.
@@ -16,22 +18,21 @@ that address an assistant ("ignore previous instructions…") are never quoted.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 
 from rag.components.embedding import Embedder
+from rag.components.reader import Reader
+from rag.components.reader.inputs import passage_text
 from rag.query.answer_types import expected_kind, focus_terms, names, supplies
+from rag.query.candidates import Candidate, candidate_sentences, with_antecedent
 from rag.query.citations import CitationLedger, nearest_articles
 from rag.query.condense import condense
-from rag.query.instructions import looks_like_instruction
 from rag.query.latest import Line, newest_first
 from rag.query.retrieval import Recency, SearchResult
 from rag.schema import Answer, Claim, RetrievedChunk, Span, Turn, day_label
-from rag.text.sentences import quotable_sentences, split_sentences
 from rag.text.terms import content_terms
 
 DENSE_WEIGHT = 0.65
@@ -40,16 +41,6 @@ KIND_BONUS = 0.1
 MMR_LAMBDA = 0.7
 # A further sentence joins the answer only if it scores within this of the best.
 MARGIN = 0.08
-ANAPHORA = frozenset(
-    {"he", "she", "it", "they", "his", "her", "its", "their", "this", "these", "those", "that"}
-)
-# "The company said ...": a generic noun standing for a name given earlier.
-_STAND_IN = re.compile(
-    r"^(the|that|this)\s+(company|firm|group|agency|team|club|country|city|state|government|organi[sz]ation"
-    r"|president|leader|minister|official|network|app|brand|carrier|airline|report|study|bill|law|move|deal"
-    r"|decision|measure|plan|ban|festival|event|show|film|movie|book|album|song|storm|virus|disease|vaccine)\b",
-    re.IGNORECASE,
-)
 # Taken from a sentence for each of the question's names it misses (article title included).
 NAME_PENALTY = 0.15
 # A sentence's share of the retriever's time preference: its recency prior times this, and
@@ -68,26 +59,44 @@ ABSTAIN_TEXT = "The indexed articles do not answer this question. The nearest ar
 
 @dataclass(frozen=True)
 class ScoredSentence:
-    chunk: RetrievedChunk
-    span: Span
-    # What ranks sentences: `evidence` plus the retriever's score of the sentence's chunk.
+    candidate: Candidate
+    # What ranks sentences: `evidence` plus the retriever's score of the sentence's chunk (and the reader's).
     score: float
     # How well the sentence answers on its own (words, meaning, kind, names, time): what abstention reads.
     evidence: float
-    # The sentence before it when it leans on that one ("It is now ..."): quoted with it.
-    before: Span | None = None
+
+    @property
+    def chunk(self) -> RetrievedChunk:
+        return self.candidate.chunk
+
+    @property
+    def span(self) -> Span:
+        return self.candidate.span
+
+    @property
+    def before(self) -> Span | None:
+        """The sentence before it when it leans on that one ("It is now ..."): quoted with it."""
+        return self.candidate.before if self.candidate.leans_on_before else None
 
 
 class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(
-        self, embedder: Embedder, max_sentences: int, threshold: float, timeline_lines: int = 12
+        self,
+        embedder: Embedder,
+        max_sentences: int,
+        threshold: float,
+        timeline_lines: int = 12,
+        reader: Reader | None = None,
+        reader_weight: float = 0.0,
     ) -> None:
         self.embedder = embedder
         self.max_sentences = max_sentences
         self.threshold = threshold
         self.timeline_lines = timeline_lines
+        self.reader = reader
+        self.reader_weight = reader_weight if reader is not None else 0.0
 
     def answer(self, question: str, found: SearchResult, asked: str | None = None) -> Answer:
         scored, vectors = self.score(question, found, asked)
@@ -108,7 +117,7 @@ class ExtractiveAnswerer:
         for item, opening in lines:
             if (item.chunk.article_id, item.span.start) in quoted:
                 continue
-            span = _with_antecedent(item)
+            span = with_antecedent(item.candidate)
             if (item.chunk.article_id, span.start) in quoted:
                 span = item.span
             quoted.update((item.chunk.article_id, start) for start in (span.start, item.span.start))
@@ -185,32 +194,39 @@ class ExtractiveAnswerer:
         follow-up: they decide the kind of answer, and words carried over from
         the conversation count for less than them.
         """
-        candidates = _candidates(found.chunks)
+        candidates = candidate_sentences(found.chunks)
         if not candidates:
             return [], np.zeros((0, 0), dtype=np.float32)
-        vectors = self.embedder.embed([span.text for _, span in candidates])
+        vectors = self.embedder.embed([candidate.span.text for candidate in candidates])
         dense = vectors @ found.query_vector
+        read = self._read(question, candidates)
         wanted = _term_weights(question, asked)
-        previous = _previous_sentences(candidates)
         kind = expected_kind(asked or question)
         focus = focus_terms(asked or question)
         asked_names = set(names(asked or question))
         recency = found.recency
         scored = []
-        for (chunk, span), similarity in zip(candidates, dense, strict=True):
-            before = previous.get((chunk.article_id, span.start))
+        for candidate, similarity, probability in zip(candidates, dense, read, strict=True):
+            chunk, span = candidate.chunk, candidate.span
+            before = candidate.before if candidate.leans_on_before else None
             context = f"{chunk.title} {before.text if before else ''} {span.text}"
             evidence = (
                 DENSE_WEIGHT * float(similarity)
                 + (1 - DENSE_WEIGHT) * _overlap(wanted, span, before)
                 + (0.0 if kind is None else KIND_BONUS if supplies(kind, context, focus) else -KIND_BONUS)
                 - NAME_PENALTY * _missing_share(asked_names, context)
-                + (_time_bonus(recency, _day_number(chunk)) if recency else 0.0)
+                + time_preference(recency, chunk)
             )
-            score = evidence + CHUNK_WEIGHT * chunk.score
-            scored.append(ScoredSentence(chunk, span, score, evidence, before))
+            score = evidence + CHUNK_WEIGHT * chunk.score + self.reader_weight * float(probability)
+            scored.append(ScoredSentence(candidate, score, evidence))
         order = sorted(range(len(scored)), key=lambda i: scored[i].score, reverse=True)
         return [scored[i] for i in order], vectors[order]
+
+    def _read(self, question: str, candidates: list[Candidate]) -> np.ndarray:
+        """The reader's probability that each candidate answers (zeros when no reader is weighed)."""
+        if not self.reader_weight or self.reader is None:
+            return np.zeros(len(candidates), dtype=np.float32)
+        return self.reader.probabilities(question, [reader_passage(c) for c in candidates])
 
     def _select(self, scored: list[ScoredSentence], vectors: np.ndarray) -> list[ScoredSentence]:
         """Maximal marginal relevance among the sentences that answer, close to the best of them."""
@@ -242,52 +258,18 @@ def abstention(question: str, chunks: list[RetrievedChunk]) -> Answer:
     )
 
 
-def _candidates(chunks: list[RetrievedChunk]) -> list[tuple[RetrievedChunk, Span]]:
-    """Each distinct sentence of the chunks once (chunks overlap), in article coordinates."""
-    seen: set[tuple[str, int]] = set()
-    out: list[tuple[RetrievedChunk, Span]] = []
-    for chunk in chunks:
-        for span in quotable_sentences(chunk.text, offset=chunk.start):
-            key = (chunk.article_id, span.start)
-            # An order addressed to an assistant is never quoted as an answer.
-            if key not in seen and not looks_like_instruction(span.text):
-                seen.add(key)
-                out.append((chunk, span))
-    return out
+def reader_passage(candidate: Candidate) -> str:
+    """What the reader reads of a candidate besides the question."""
+    leaned_on = candidate.before.text if candidate.before and candidate.leans_on_before else ""
+    return passage_text(candidate.span.text, leaned_on)
 
 
-def _previous_sentences(candidates: list[tuple[RetrievedChunk, Span]]) -> dict[tuple[str, int], Span]:
-    """For each sentence that leans on the one before it, that sentence (same chunk)."""
-    out: dict[tuple[str, int], Span] = {}
-    for chunk in {id(chunk): chunk for chunk, _ in candidates}.values():
-        spans = split_sentences(chunk.text, offset=chunk.start)
-        for before, span in pairwise(spans):
-            if leans_on_previous(span.text):
-                out[(chunk.article_id, span.start)] = before
-    return out
-
-
-def leans_on_previous(sentence: str) -> bool:
-    """ "It is now the first team valued at $10 billion": who "it" is, the sentence before says."""
-    words = sentence.split(maxsplit=1)
-    return bool(words) and (words[0].lower().strip(",") in ANAPHORA or bool(_STAND_IN.match(sentence)))
-
-
-def _with_antecedent(item: ScoredSentence) -> Span:
-    """The quoted sentence, with the one before it when it leans on it: the quote then names its subject."""
-    before = item.before
-    if before is None:
-        return item.span
-    offset = item.chunk.start
-    return Span(item.chunk.text[before.start - offset : item.span.end - offset], before.start, item.span.end)
-
-
-def _time_bonus(recency: Recency, day: int | None) -> float:
+def time_preference(recency: Recency | None, chunk: RetrievedChunk) -> float:
+    """What a sentence gains for its chunk's date: the retriever's recency prior and period bonus."""
+    if recency is None:
+        return 0.0
+    day = int(chunk.published[:10].replace("-", "")) if chunk.published else None
     return TIME_WEIGHT * recency.weight * recency.prior(day) + (PERIOD_BONUS if recency.inside(day) else 0.0)
-
-
-def _day_number(chunk: RetrievedChunk) -> int | None:
-    return int(chunk.published[:10].replace("-", "")) if chunk.published else None
 
 
 def _missing_share(wanted: set[str], context: str) -> float:

@@ -153,7 +153,7 @@ def exported_model(model_path: Path, cache_dir: Path, *, quantized: bool) -> Pat
             logger.warning("exporting the embedding model to ONNX, once per machine: %s", folder)
             _export(model_path, fp32)
         if quantized and not target.exists():
-            _quantize(fp32, target)
+            quantize_int8(fp32, target)
     return target
 
 
@@ -203,9 +203,9 @@ def _export(model_path: Path, target: Path) -> None:
     partial.replace(target)
 
 
-def _quantize(source: Path, target: Path) -> None:
-    import logging
-
+def quantize_int8(source: Path, target: Path, op_types: Sequence[str] = ("MatMul",)) -> None:
+    """Dynamic int8 weights of `op_types` (per channel), written atomically; "Gather" shrinks the
+    word embeddings too (the reader ships in the repository and must stay small)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     partial = target.with_suffix(".partial")
@@ -218,7 +218,7 @@ def _quantize(source: Path, target: Path) -> None:
             str(partial),
             weight_type=QuantType.QInt8,
             per_channel=True,
-            op_types_to_quantize=["MatMul"],
+            op_types_to_quantize=list(op_types),
         )
     finally:
         root.setLevel(level)

@@ -1,0 +1,151 @@
+"""`python -m evals.reader`: retrain the reader from realtimeqa-dev and print its held-out figures."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+import numpy as np
+
+from evals.datasets import load_dataset
+from evals.reader import candidates as candidate_file
+from evals.reader.candidates import Question
+from evals.reader.card import model_card
+from evals.reader.figures import best_threshold, figures
+from evals.reader.train import Recipe, describe, export, train, training_pairs
+from rag.components.reader import TRAINED, Reader
+from rag.settings import Settings
+
+DATASET = Path("../shared/datasets/realtimeqa-dev")
+
+
+@click.command()
+@click.option(
+    "--dataset",
+    type=click.Path(path_type=Path),
+    default=DATASET,
+    show_default=True,
+    help="Folder with corpus.jsonl and questions.jsonl.",
+)
+@click.option(
+    "--home",
+    type=click.Path(path_type=Path),
+    default=Path(".rag-dev"),
+    show_default=True,
+    help="Store the corpus is ingested into (kept apart from .rag).",
+)
+@click.option(
+    "--candidates",
+    "cache",
+    type=click.Path(path_type=Path),
+    default=Path("evals/runs/reader/candidates.jsonl"),
+    show_default=True,
+    help="Labelled candidates; built from the store when absent.",
+)
+@click.option("--rebuild", is_flag=True, help="Build the candidates again (after a retrieval change).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=TRAINED,
+    show_default=True,
+    help="Where the model goes (replaced whole, only when training completes).",
+)
+@click.option("--train-years", default="2020,2021", show_default=True, help="Years trained on.")
+@click.option(
+    "--valid-year",
+    type=int,
+    default=2022,
+    show_default=True,
+    help="Year the threshold is chosen on and the figures reported for.",
+)
+@click.option("--epochs", type=float, default=Recipe.epochs, show_default=True)
+@click.option(
+    "--negatives",
+    type=int,
+    default=Recipe.negatives,
+    show_default=True,
+    help="Negatives sampled per question.",
+)
+@click.option("--max-steps", type=int, default=-1, help="Stop after N steps (a smoke run).")
+@click.option("--limit", type=click.IntRange(1), help="Only the first N questions of each split.")
+def main(
+    dataset: Path,
+    home: Path,
+    cache: Path,
+    rebuild: bool,
+    out: Path,
+    train_years: str,
+    valid_year: int,
+    epochs: float,
+    negatives: int,
+    max_steps: int,
+    limit: int | None,
+) -> None:
+    """Build labelled candidates, train on TRAIN_YEARS, choose the threshold on VALID_YEAR, export.
+
+    Prints the VALID_YEAR figures (top 1, abstention precision / recall with
+    bootstrap intervals, AUC) and writes them into the model card.
+    """
+    questions = _questions(dataset, home, cache, rebuild)
+    years = {int(year) for year in train_years.split(",")}
+    trained_on = [q for q in questions if q.year in years][:limit]
+    valid = [q for q in questions if q.year == valid_year][:limit]
+    if not trained_on or not valid:
+        raise click.ClickException(f"no questions for years {sorted(years)} and {valid_year} in {cache}")
+    recipe = Recipe(epochs=epochs, negatives=negatives, max_steps=max_steps)
+    pairs = training_pairs(trained_on, recipe)
+    click.echo(f"training on {len(pairs)} pairs of {len(trained_on)} questions ({train_years})", err=True)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as work:
+        model = train(pairs, recipe, Path(work))
+    minutes = (time.perf_counter() - started) / 60
+    staging = export(model, out.with_name(out.name + ".new"))
+    describe(staging, recipe)
+    probabilities, per_question_ms = _read(Reader(staging), valid)
+    threshold = best_threshold(valid, probabilities)
+    held_out = figures(valid, probabilities, threshold)
+    card = model_card(recipe, held_out, train_years, valid_year, len(pairs), minutes, per_question_ms)
+    describe(staging, recipe, card)
+    if out.exists():
+        shutil.rmtree(out)
+    staging.replace(out)
+    click.echo(held_out.table(f"{valid_year} (held out)"))
+    click.echo(f"  reader time per question    {per_question_ms:.0f} ms   trained in {minutes:.1f} min")
+    click.echo(f"written to {out}")
+
+
+def _questions(dataset: Path, home: Path, cache: Path, rebuild: bool) -> list[Question]:
+    if cache.exists() and not rebuild:
+        return candidate_file.read(cache)
+    corpus, questions = dataset / "corpus.jsonl", dataset / "questions.jsonl"
+    if not corpus.exists() or not questions.exists():
+        raise click.ClickException(
+            f"no corpus.jsonl and questions.jsonl in {dataset} (see ../shared/README.md)"
+        )
+    from tqdm import tqdm
+
+    from rag.assistant import Assistant
+
+    assistant = Assistant(Settings(home=home))
+    click.echo(f"ingesting {corpus} into {home}", err=True)
+    click.echo(assistant.ingest([corpus]).summary(), err=True)
+    cases = load_dataset(questions)
+    built = candidate_file.build(assistant, cases, lambda items: tqdm(items, desc="candidates", unit="q"))
+    candidate_file.write(built, cache)
+    return candidate_file.read(cache)
+
+
+def _read(reader: Reader, questions: Sequence[Question]) -> tuple[list[np.ndarray], float]:
+    """The reader's probabilities for each question's candidates, and its mean time per question."""
+    started = time.perf_counter()
+    out = [reader.probabilities(q.question, [s.passage for s in q.sentences]) for q in questions]
+    return out, (time.perf_counter() - started) * 1000 / max(len(questions), 1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Labelled candidates: the sentences our retriever returns for each question, as the answerer sees them.
+
+The negatives are the hard ones met in use: sentences of the right topic's
+chunks that do not hold the answer. A candidate is positive when what would be
+quoted for it holds a gold answer (SQuAD-normalised containment): the sentence,
+with the one before when it leans on it ("It is now the first team valued at
+$10 billion" names the team only there). An unanswerable question's candidates
+are all negative. Each question keeps its year, so data is split by time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from evals.datasets import EvalCase
+from evals.metrics import contains_answer
+from rag.assistant import Assistant
+from rag.components.answerer.extractive import reader_passage, time_preference
+from rag.query.candidates import candidate_sentences, with_antecedent
+
+
+@dataclass(frozen=True)
+class Sentence:
+    sentence: str
+    # What the reader reads of a candidate (`reader_passage`).
+    passage: str
+    # Rank of the sentence's chunk in retrieval (0 = first) and its fused score (best chunk = 1).
+    chunk_rank: int
+    chunk_score: float
+    # What the answerer adds for the chunk's date (the retriever's recency prior and period bonus).
+    time: float
+    label: int
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    year: int
+    question: str
+    unanswerable: bool
+    sentences: list[Sentence]
+
+    @property
+    def answerable(self) -> bool:
+        return any(sentence.label for sentence in self.sentences) and not self.unanswerable
+
+
+def build(
+    assistant: Assistant,
+    cases: Sequence[EvalCase],
+    progress: Callable[[Iterable[EvalCase]], Iterable[EvalCase]] = iter,
+) -> Iterator[Question]:
+    """One `Question` per case with every candidate sentence of its retrieved chunks, labelled."""
+    for case in progress(cases):
+        found = assistant.retrieve(case.question, as_of=case.as_of)
+        rank = {chunk.chunk_id: index for index, chunk in enumerate(found.chunks)}
+        sentences = [
+            Sentence(
+                sentence=candidate.span.text,
+                passage=reader_passage(candidate),
+                chunk_rank=rank[candidate.chunk.chunk_id],
+                chunk_score=candidate.chunk.score,
+                time=time_preference(found.recency, candidate.chunk),
+                label=int(
+                    not case.unanswerable
+                    and bool(contains_answer(with_antecedent(candidate).text, case.answers))
+                ),
+            )
+            for candidate in candidate_sentences(found.chunks)
+        ]
+        year = case.as_of.year if case.as_of else 0
+        yield Question(case.id, year, case.question, case.unanswerable, sentences)
+
+
+def _label(case: EvalCase, quoted: str) -> int:
+    return int(not case.unanswerable and bool(contains_answer(quoted, case.answers)))
+
+
+def write(questions: Iterable[Question], path: Path) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    count = 0
+    with partial.open("w", encoding="utf-8") as handle:
+        for question in questions:
+            handle.write(json.dumps(asdict(question)) + "\n")
+            count += 1
+    partial.replace(path)
+    return count
+
+
+def read(path: Path) -> list[Question]:
+    questions = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            raw = json.loads(line)
+            raw["sentences"] = [Sentence(**sentence) for sentence in raw["sentences"]]
+            questions.append(Question(**raw))
+    return questions

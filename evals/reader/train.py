@@ -1,0 +1,155 @@
+"""The recipe: fine-tune all-MiniLM-L6-v2 as a pointwise cross-encoder, export it as int8 ONNX.
+
+Pointwise (binary cross-entropy) so its outputs are probabilities a threshold
+can be set on. Every positive of a question is kept with a seeded sample of its
+negatives; an unanswerable question keeps all of its candidates, since they are
+the near misses abstention is about (the right topic, not the thing asked).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from evals.reader.candidates import Question
+from rag.components.embedding import default_model_path
+from rag.components.embedding.onnx import quantize_int8
+from rag.components.reader import CONFIG_FILE, MODEL_FILE, TOKENIZER_FILE
+
+
+@dataclass(frozen=True)
+class Recipe:
+    epochs: float = 2.0
+    # Negatives sampled per question (all its positives are kept).
+    negatives: int = 8
+    batch_size: int = 16
+    learning_rate: float = 4e-5
+    warmup_ratio: float = 0.1
+    max_tokens: int = 96
+    seed: int = 13
+    # Stop after this many steps (the test suite's tiny run); -1 = the epochs.
+    max_steps: int = -1
+
+
+@dataclass(frozen=True)
+class Pair:
+    question: str
+    passage: str
+    label: int
+
+
+def training_pairs(questions: Sequence[Question], recipe: Recipe) -> list[Pair]:
+    """Every positive and `recipe.negatives` sampled negatives per question (all of an
+    unanswerable one's), seeded, shuffled."""
+    rng = random.Random(recipe.seed)
+    pairs = []
+    for question in questions:
+        positives = [s for s in question.sentences if s.label]
+        negatives = [s for s in question.sentences if not s.label]
+        keep = len(negatives) if question.unanswerable else min(recipe.negatives, len(negatives))
+        pairs += [
+            Pair(question.question, sentence.passage, sentence.label)
+            for sentence in positives + rng.sample(negatives, keep)
+        ]
+    rng.shuffle(pairs)
+    return pairs
+
+
+def train(pairs: Sequence[Pair], recipe: Recipe, work: Path) -> Any:
+    """A `CrossEncoder` fine-tuned on `pairs` (torch on the CPU; checkpoints are not kept)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    from datasets import Dataset
+    from sentence_transformers.cross_encoder import (
+        CrossEncoder,
+        CrossEncoderTrainer,
+        CrossEncoderTrainingArguments,
+    )
+    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
+
+    torch.manual_seed(recipe.seed)
+    model = CrossEncoder(str(default_model_path()), num_labels=1, max_length=recipe.max_tokens, device="cpu")
+    positives = sum(pair.label for pair in pairs)
+    # Weigh the rare positives up to the negatives' share, so neither class is ignored.
+    loss = BinaryCrossEntropyLoss(
+        model, pos_weight=torch.tensor((len(pairs) - positives) / max(positives, 1))
+    )
+    data = Dataset.from_dict(
+        {
+            "question": [pair.question for pair in pairs],
+            "passage": [pair.passage for pair in pairs],
+            "label": [float(pair.label) for pair in pairs],
+        }
+    )
+    args = CrossEncoderTrainingArguments(
+        output_dir=str(work),
+        num_train_epochs=recipe.epochs,
+        max_steps=recipe.max_steps,
+        per_device_train_batch_size=recipe.batch_size,
+        learning_rate=recipe.learning_rate,
+        warmup_steps=recipe.warmup_ratio,
+        seed=recipe.seed,
+        data_seed=recipe.seed,
+        save_strategy="no",
+        report_to="none",
+        logging_steps=50,
+        use_cpu=True,
+        dataloader_num_workers=0,
+        disable_tqdm=False,
+    )
+    CrossEncoderTrainer(model=model, args=args, train_dataset=data, loss=loss).train()
+    return model
+
+
+def export(model: Any, folder: Path) -> Path:
+    """The model as int8 ONNX with its tokenizer in a new `folder` (`describe` adds config and card)."""
+    import torch
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    network = model.model.eval()
+
+    class Logits(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.network = network
+
+        def forward(
+            self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+        ) -> torch.Tensor:
+            return self.network(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).logits
+
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    sample = torch.ones(2, 16, dtype=torch.long)
+    fp32 = folder / "model-fp32.onnx"
+    with torch.no_grad():
+        torch.onnx.export(
+            Logits(),
+            (sample, sample, torch.zeros_like(sample)),
+            str(fp32),
+            input_names=names,
+            output_names=["logits"],
+            dynamic_axes={name: {0: "batch", 1: "tokens"} for name in names} | {"logits": {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+        )
+    quantize_int8(fp32, folder / MODEL_FILE, op_types=("MatMul", "Gather"))
+    fp32.unlink()
+    shutil.copyfile(default_model_path() / TOKENIZER_FILE, folder / TOKENIZER_FILE)
+    return folder
+
+
+def describe(folder: Path, recipe: Recipe, card: str = "") -> None:
+    """The reader's config (its input length, the recipe that made it) and its model card."""
+    config = {"max_tokens": recipe.max_tokens, "recipe": asdict(recipe)}
+    (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    if card:
+        (folder / "README.md").write_text(card, encoding="utf-8")

@@ -1,0 +1,91 @@
+"""The reader: a cross-encoder trained here that says whether a sentence answers a question.
+
+It reads the question with one candidate sentence and the sentence before it
+(`inputs.passage_text`), and gives the probability that the sentence holds
+the answer. The answerer ranks sentences by it and abstains when
+the best falls below the threshold stored beside the model, chosen on a year of
+questions it did not train on (see the model card, `model/README.md`).
+
+It runs as an int8 ONNX model in onnxruntime, loaded offline like the embedder:
+no torch at ask time. `make reader` retrains it (`python -m evals.reader`).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rag.components.embedding.onnx import load_session
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+# Where `make reader` writes the model (not in the repository: see the README, "The reader").
+TRAINED = Path(__file__).parent / "model"
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+CONFIG_FILE = "reader.json"
+BATCH = 32
+
+
+class ReaderError(RuntimeError):
+    """The reader's folder is missing a file or holds a config this code cannot read."""
+
+
+@dataclass(frozen=True)
+class ReaderConfig:
+    max_tokens: int
+
+
+class Reader:
+    """Probabilities that sentences answer a question, from the ONNX model in `folder`."""
+
+    def __init__(self, folder: Path = TRAINED) -> None:
+        missing = [name for name in (MODEL_FILE, TOKENIZER_FILE, CONFIG_FILE) if not (folder / name).exists()]
+        if missing:
+            raise ReaderError(f"no reader in {folder}: {', '.join(missing)} missing (make reader builds one)")
+        try:
+            raw = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+            self.config = ReaderConfig(int(raw["max_tokens"]))
+        except (ValueError, KeyError, TypeError) as error:
+            raise ReaderError(f"{folder / CONFIG_FILE} is not a reader config: {error}") from error
+        self.folder = folder
+        self._session = load_session(folder / MODEL_FILE)
+        self._tokenizer = _tokenizer(folder / TOKENIZER_FILE, self.config.max_tokens)
+        self._lock = threading.Lock()
+
+    def probabilities(self, question: str, passages: Sequence[str]) -> np.ndarray:
+        """One probability per passage (`inputs.passage_text`) that it answers `question`."""
+        out = np.empty(len(passages), dtype=np.float32)
+        order = sorted(range(len(passages)), key=lambda i: len(passages[i]))
+        for start in range(0, len(order), BATCH):
+            batch = order[start : start + BATCH]
+            out[batch] = self._logits(question, [passages[i] for i in batch])
+        return 1.0 / (1.0 + np.exp(-out))
+
+    def _logits(self, question: str, passages: list[str]) -> np.ndarray:
+        # A tokenizer's padding and truncation settings are shared state: one batch at a time.
+        with self._lock:
+            encodings = self._tokenizer.encode_batch([(question, passage) for passage in passages])
+        feed = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        return self._session.run(None, feed)[0].reshape(-1)
+
+
+def _tokenizer(path: Path, max_tokens: int) -> Tokenizer:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    # As the training tokenizer cut pairs: the longer side first.
+    tokenizer.enable_truncation(max_tokens, strategy="longest_first")
+    tokenizer.enable_padding()
+    return tokenizer

@@ -1,0 +1,97 @@
+"""The reader's training code on a tiny sample, so `make reader` cannot rot between retrainings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evals.datasets import load_dataset
+from evals.reader import candidates
+from evals.reader.candidates import Question, Sentence
+from evals.reader.figures import best_threshold, figures
+from evals.reader.train import Recipe, training_pairs
+from rag.assistant import Assistant
+from rag.components.reader import Reader
+from tests.paths import ROOT
+
+pytest.importorskip("datasets", reason="training needs the dev extras (datasets, accelerate)")
+
+SEED = [case for case in load_dataset(ROOT / "evals" / "datasets" / "seed.jsonl") if not case.history]
+SAMPLE = [case for case in SEED if not case.unanswerable][:8] + [case for case in SEED if case.unanswerable][
+    :3
+]
+
+
+def sentence(text: str, label: int) -> Sentence:
+    return Sentence(text, text, chunk_rank=0, chunk_score=1.0, time=0.0, label=label)
+
+
+@pytest.fixture(scope="module")
+def seed_candidates(seed_assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> list[Question]:
+    path = tmp_path_factory.mktemp("reader") / "candidates.jsonl"
+    candidates.write(candidates.build(seed_assistant, SAMPLE), path)
+    return candidates.read(path)
+
+
+def test_candidates_are_the_retrieved_sentences_labelled_by_the_gold_answer(
+    seed_candidates: list[Question],
+) -> None:
+    by_id = {q.id: q for q in seed_candidates}
+    participants = by_id["participants"]
+
+    assert [s.sentence for s in participants.sentences if s.label] == [
+        "The roughly 1,500 participants expressed hope that they could establish committees charged with "
+        "studying changes to the existing Syrian Constitution."
+    ]
+    assert len(participants.sentences) > 10 and participants.answerable
+    # The reader reads a sentence alone, unless it leans on the one before: then both, as quoted.
+    leaning = [s for q in seed_candidates for s in q.sentences if s.passage != s.sentence]
+    assert leaning and all(s.passage.startswith(s.sentence + " [SEP] ") for s in leaning)
+    unanswerable = [q for q in seed_candidates if q.unanswerable]
+    assert unanswerable and not any(s.label for q in unanswerable for s in q.sentences)
+
+
+def test_pairs_keep_every_positive_and_a_seeded_sample_of_negatives() -> None:
+    question = Question(
+        "q",
+        2021,
+        "Who?",
+        False,
+        [sentence("Yes it is him.", 1)] + [sentence(f"No {i}.", 0) for i in range(20)],
+    )
+    recipe = Recipe(negatives=5)
+
+    pairs = training_pairs([question], recipe)
+
+    assert len(pairs) == 6 and sum(pair.label for pair in pairs) == 1
+    assert pairs == training_pairs([question], recipe)
+    assert training_pairs([question], Recipe(negatives=5, seed=14)) != pairs
+    unanswerable = Question("u", 2021, "Who?", True, [sentence(f"No {i}.", 0) for i in range(20)])
+    assert len(training_pairs([unanswerable], recipe)) == 20  # its near misses are all kept
+
+
+def test_a_few_steps_train_export_and_load_as_a_reader(
+    seed_candidates: list[Question], tiny_reader: Path
+) -> None:
+    reader = Reader(tiny_reader)
+    probabilities = [
+        reader.probabilities(q.question, [s.passage for s in q.sentences]) for q in seed_candidates
+    ]
+    threshold = best_threshold(seed_candidates, probabilities)
+    measured = figures(seed_candidates, probabilities, threshold)
+
+    assert {path.name for path in tiny_reader.iterdir()} == {
+        "model.onnx",
+        "tokenizer.json",
+        "reader.json",
+        "README.md",
+    }
+    assert (tiny_reader / "model.onnx").stat().st_size < 30 * 2**20  # int8: small enough to ship
+    assert reader.config.max_tokens == 64 and (tiny_reader / "README.md").read_text() == "# card\n"
+    assert all(
+        len(p) == len(q.sentences) and np.all((p >= 0) & (p <= 1))
+        for p, q in zip(probabilities, seed_candidates, strict=True)
+    )
+    assert 0 <= measured.top1 <= 1 and measured.unanswerable == sum(q.unanswerable for q in seed_candidates)
