@@ -91,8 +91,11 @@ def main(
     Prints the VALID_YEAR figures (top 1, abstention precision / recall with
     bootstrap intervals, AUC) and writes them into the model card.
     """
+    try:
+        years = {int(year) for year in train_years.split(",")}
+    except ValueError:
+        raise click.BadParameter(f"{train_years!r}: years separated by commas, e.g. 2020,2021") from None
     questions = _questions(dataset, home, cache, rebuild)
-    years = {int(year) for year in train_years.split(",")}
     trained_on = [q for q in questions if q.year in years][:limit]
     valid = [q for q in questions if q.year == valid_year][:limit]
     if not trained_on or not valid:
