@@ -27,8 +27,7 @@ class Sentence:
     sentence: str
     # What the reader reads of a candidate (`reader_passage`).
     passage: str
-    # Rank of the sentence's chunk in retrieval (0 = first) and its fused score (best chunk = 1).
-    chunk_rank: int
+    # The fused retrieval score of the sentence's chunk (best chunk = 1).
     chunk_score: float
     # What the answerer adds for the chunk's date (the retriever's recency prior and period bonus).
     time: float
@@ -56,12 +55,10 @@ def build(
     """One `Question` per case with every candidate sentence of its retrieved chunks, labelled."""
     for case in progress(cases):
         found = assistant.retrieve(case.question, as_of=case.as_of)
-        rank = {chunk.chunk_id: index for index, chunk in enumerate(found.chunks)}
         sentences = [
             Sentence(
                 sentence=candidate.span.text,
                 passage=reader_passage(candidate),
-                chunk_rank=rank[candidate.chunk.chunk_id],
                 chunk_score=candidate.chunk.score,
                 time=time_preference(found.recency, candidate.chunk),
                 label=int(

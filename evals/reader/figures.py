@@ -1,8 +1,8 @@
 """What a reader is judged by, on questions it did not train on.
 
 - top 1: share of the questions whose retrieved sentences hold the answer for
-  which the first sentence, ranked as the answerer ranks (reader probability
-  plus the chunk and time terms), holds it;
+  which the first sentence, ranked by reader probability plus the chunk and
+  time terms, holds it;
 - abstention: with the threshold on the best probability, precision and
   recall of refusing the unanswerable questions, with bootstrap intervals
   (2022 has only 29 of them);
@@ -50,7 +50,8 @@ class Figures:
 
 
 def ranking(question: Question, probabilities: np.ndarray) -> np.ndarray:
-    """The answerer's ranking score of each candidate."""
+    """Each candidate's reader probability plus what the retriever knows (chunk score, time), as
+    the answerer weighs them; the reader-alone figure the issue asks for."""
     chunk = np.array([s.chunk_score for s in question.sentences], dtype=np.float32)
     time = np.array([s.time for s in question.sentences], dtype=np.float32)
     return probabilities + CHUNK_WEIGHT * chunk + time

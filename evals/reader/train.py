@@ -19,7 +19,7 @@ from typing import Any
 
 from evals.reader.candidates import Question
 from rag.components.embedding import default_model_path
-from rag.components.embedding.onnx import quantize_int8
+from rag.components.embedding.onnx import export_bert, quantize_int8
 from rag.components.reader import CONFIG_FILE, MODEL_FILE, TOKENIZER_FILE
 
 
@@ -109,38 +109,10 @@ def train(pairs: Sequence[Pair], recipe: Recipe, work: Path) -> Any:
 
 def export(model: Any, folder: Path) -> Path:
     """The model as int8 ONNX with its tokenizer in a new `folder` (`describe` adds config and card)."""
-    import torch
-
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    network = model.model.eval()
-
-    class Logits(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.network = network
-
-        def forward(
-            self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
-        ) -> torch.Tensor:
-            return self.network(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).logits
-
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    sample = torch.ones(2, 16, dtype=torch.long)
     fp32 = folder / "model-fp32.onnx"
-    with torch.no_grad():
-        torch.onnx.export(
-            Logits(),
-            (sample, sample, torch.zeros_like(sample)),
-            str(fp32),
-            input_names=names,
-            output_names=["logits"],
-            dynamic_axes={name: {0: "batch", 1: "tokens"} for name in names} | {"logits": {0: "batch"}},
-            opset_version=17,
-            dynamo=False,
-        )
+    export_bert(model.model.eval(), fp32, "logits", {0: "batch"})
     quantize_int8(fp32, folder / MODEL_FILE, op_types=("MatMul", "Gather"))
     fp32.unlink()
     shutil.copyfile(default_model_path() / TOKENIZER_FILE, folder / TOKENIZER_FILE)

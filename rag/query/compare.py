@@ -227,9 +227,7 @@ class Comparer:
         ordered = sorted(best.values(), key=lambda item: item.chunk.published or "9999")[:MAX_OUTLETS]
         return [self._line(f"{_dateline(item.chunk)}: ", [item], ledger) for item in ordered]
 
-    def _shared(
-        self, scored: Sequence[Quotable], vectors: np.ndarray, ledger: CitationLedger
-    ) -> list[Claim]:
+    def _shared(self, scored: Sequence[Quotable], vectors: np.ndarray, ledger: CitationLedger) -> list[Claim]:
         """The answering sentence most other outlets say too, each outlet cited with its own sentence."""
         best_line: list[Quotable] | None = None
         for i, item in enumerate(scored):
@@ -251,9 +249,7 @@ class Comparer:
         names = ", ".join(outlet(item.chunk) for item in best_line)
         return [self._line(f"Shared by {names}: ", best_line, ledger)]
 
-    def _differ(
-        self, scored: Sequence[Quotable], vectors: np.ndarray, ledger: CitationLedger
-    ) -> list[Claim]:
+    def _differ(self, scored: Sequence[Quotable], vectors: np.ndarray, ledger: CitationLedger) -> list[Claim]:
         """Figures for one unit given differently by different outlets, side by side; else lone sentences."""
         return self._conflicts(scored, ledger) or self._lone(scored, vectors, ledger)
 

@@ -25,7 +25,7 @@ SAMPLE = [case for case in SEED if not case.unanswerable][:8] + [case for case i
 
 
 def sentence(text: str, label: int) -> Sentence:
-    return Sentence(text, text, chunk_rank=0, chunk_score=1.0, time=0.0, label=label)
+    return Sentence(text, text, chunk_score=1.0, time=0.0, label=label)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Sequence
 from functools import cache, cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from filelock import FileLock
@@ -169,33 +169,42 @@ def _fingerprint(model_path: Path) -> str:
 
 def _export(model_path: Path, target: Path) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import torch
     from transformers import AutoModel
 
-    class LastHiddenState(torch.nn.Module):
-        def __init__(self, model: torch.nn.Module) -> None:
+    model = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()
+    export_bert(model, target, "last_hidden_state", {0: "batch", 1: "tokens"})
+
+
+def export_bert(network: Any, target: Path, output: str, output_axes: dict[int, str]) -> None:
+    """A BERT-style transformers model as ONNX, atomically: its three inputs in, its `output` field out.
+
+    Shared by the embedder (`last_hidden_state`) and the reader's training (`logits`).
+    """
+    import torch
+
+    class Output(torch.nn.Module):
+        def __init__(self) -> None:
             super().__init__()
-            self.model = model
+            self.network = network
 
         def forward(
             self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
         ) -> torch.Tensor:
-            output = self.model(
+            result = self.network(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             )
-            return output.last_hidden_state
+            return getattr(result, output)
 
-    model = LastHiddenState(AutoModel.from_pretrained(str(model_path), local_files_only=True).eval())
     sample = torch.ones(2, 16, dtype=torch.long)
     partial = target.with_suffix(".partial")
-    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
+    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS} | {output: output_axes}
     with torch.no_grad():
         torch.onnx.export(
-            model,
+            Output(),
             (sample, sample, torch.zeros_like(sample)),
             str(partial),
             input_names=list(INPUTS),
-            output_names=["last_hidden_state"],
+            output_names=[output],
             dynamic_axes=axes,
             opset_version=17,
             dynamo=False,

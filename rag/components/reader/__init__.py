@@ -13,18 +13,13 @@ no torch at ask time. `make reader` retrains it (`python -m evals.reader`).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.components.embedding.onnx import load_session
-
-if TYPE_CHECKING:
-    from tokenizers import Tokenizer
+from rag.components.embedding.onnx import load_session, load_tokenizer
 
 # Where `make reader` writes the model (not in the repository: see the README, "The reader").
 TRAINED = Path(__file__).parent / "model"
@@ -57,8 +52,8 @@ class Reader:
             raise ReaderError(f"{folder / CONFIG_FILE} is not a reader config: {error}") from error
         self.folder = folder
         self._session = load_session(folder / MODEL_FILE)
-        self._tokenizer = _tokenizer(folder / TOKENIZER_FILE, self.config.max_tokens)
-        self._lock = threading.Lock()
+        # Truncating pairs longest side first, as the training tokenizer did.
+        self._tokenizer = load_tokenizer(folder / TOKENIZER_FILE, self.config.max_tokens)
 
     def probabilities(self, question: str, passages: Sequence[str]) -> np.ndarray:
         """One probability per passage (`inputs.passage_text`) that it answers `question`."""
@@ -70,22 +65,10 @@ class Reader:
         return 1.0 / (1.0 + np.exp(-out))
 
     def _logits(self, question: str, passages: list[str]) -> np.ndarray:
-        # A tokenizer's padding and truncation settings are shared state: one batch at a time.
-        with self._lock:
-            encodings = self._tokenizer.encode_batch([(question, passage) for passage in passages])
+        encodings = self._tokenizer.encode_batch([(question, passage) for passage in passages])
         feed = {
             "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
             "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
             "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
         }
         return self._session.run(None, feed)[0].reshape(-1)
-
-
-def _tokenizer(path: Path, max_tokens: int) -> Tokenizer:
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(path))
-    # As the training tokenizer cut pairs: the longer side first.
-    tokenizer.enable_truncation(max_tokens, strategy="longest_first")
-    tokenizer.enable_padding()
-    return tokenizer
