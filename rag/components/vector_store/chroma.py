@@ -27,11 +27,14 @@ from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
+from filelock import FileLock
 
 from rag.settings import Settings
 
 Where = dict[str, Any]
 log = logging.getLogger(__name__)
+# How long opening a local store waits for another process that is creating it.
+OPEN_WAIT_SECONDS = 120
 
 
 class StoreError(RuntimeError):
@@ -83,16 +86,15 @@ class ChromaStore:
                     ssl=url.scheme == "https",
                     settings=chroma_settings,
                 )
+                self.collection = self._collection()
             else:
                 settings.store_path.mkdir(parents=True, exist_ok=True)
-                self.client = chromadb.PersistentClient(
-                    path=str(settings.store_path), settings=chroma_settings
-                )
-            self.collection = self.client.get_or_create_collection(
-                settings.collection,
-                configuration={"hnsw": {"space": "cosine"}},
-                embedding_function=None,
-            )
+                # Two processes creating one new store race in Chroma's schema set-up; one at a time.
+                with FileLock(settings.store_path.parent / "chroma-open.lock", timeout=OPEN_WAIT_SECONDS):
+                    self.client = chromadb.PersistentClient(
+                        path=str(settings.store_path), settings=chroma_settings
+                    )
+                    self.collection = self._collection()
         except StoreError:
             raise
         except Exception as error:
@@ -105,6 +107,13 @@ class ChromaStore:
                 )
             ) from None
         self.max_batch = self.client.get_max_batch_size()
+
+    def _collection(self) -> Any:
+        return self.client.get_or_create_collection(
+            self.settings.collection,
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
 
     # writing
     def upsert(self, chunks: Sequence[StoredChunk], embeddings: np.ndarray) -> None:
