@@ -18,8 +18,8 @@ from pathlib import Path
 from evals.datasets import EvalCase
 from evals.metrics import contains_answer
 from rag.assistant import Assistant
-from rag.components.answerer.extractive import reader_passage, time_preference
-from rag.query.candidates import candidate_sentences, with_antecedent
+from rag.components.answerer.extractive import ExtractiveAnswerer, reader_passage
+from rag.query.candidates import with_antecedent
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,11 @@ class Sentence:
     # What the answerer adds for the chunk's date (the retriever's recency prior and period bonus).
     time: float
     label: int
+    # What the answerer knows of it besides the reader (`SentenceFeatures`).
+    dense: float = 0.0
+    overlap: float = 0.0
+    kind: float = 0.0
+    missing_names: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -53,23 +58,32 @@ def build(
     progress: Callable[[Iterable[EvalCase]], Iterable[EvalCase]] = iter,
 ) -> Iterator[Question]:
     """One `Question` per case with every candidate sentence of its retrieved chunks, labelled."""
+    answerer = _extractive(assistant)
     for case in progress(cases):
         found = assistant.retrieve(case.question, as_of=case.as_of)
+        candidates, features, _ = answerer.features(case.question, found)
         sentences = [
             Sentence(
                 sentence=candidate.span.text,
                 passage=reader_passage(candidate),
-                chunk_score=candidate.chunk.score,
-                time=time_preference(found.recency, candidate.chunk),
-                label=int(
-                    not case.unanswerable
-                    and bool(contains_answer(with_antecedent(candidate).text, case.answers))
-                ),
+                chunk_score=known.chunk,
+                time=known.time,
+                label=_label(case, with_antecedent(candidate).text),
+                dense=known.dense,
+                overlap=known.overlap,
+                kind=known.kind,
+                missing_names=known.missing_names,
             )
-            for candidate in candidate_sentences(found.chunks)
+            for candidate, known in zip(candidates, features, strict=True)
         ]
         year = case.as_of.year if case.as_of else 0
         yield Question(case.id, year, case.question, case.unanswerable, sentences)
+
+
+def _extractive(assistant: Assistant) -> ExtractiveAnswerer:
+    """The extractive answerer: its own, or the one a language-model answerer measures evidence with."""
+    answerer = assistant.answerer
+    return answerer if isinstance(answerer, ExtractiveAnswerer) else answerer.extractive
 
 
 def _label(case: EvalCase, quoted: str) -> int:

@@ -58,6 +58,36 @@ ABSTAIN_TEXT = "The indexed articles do not answer this question. The nearest ar
 
 
 @dataclass(frozen=True)
+class SentenceFeatures:
+    """What is known of one candidate sentence before anything is weighed."""
+
+    # Cosine similarity of the sentence to the question.
+    dense: float
+    # Weighted share of the question's content words in it (and in the sentence it leans on).
+    overlap: float
+    # +1 when it supplies the kind of answer asked for, -1 when it cannot, 0 when no kind is asked.
+    kind: float
+    # Share of the question's names that the sentence, its antecedent and its title lack.
+    missing_names: float
+    # The retriever's time preference for the sentence's chunk (`time_preference`).
+    time: float
+    # The retriever's score of the sentence's chunk (1.0 for the best chunk).
+    chunk: float
+    # The trained reader's probability that it answers (0 when no reader is weighed).
+    reader: float
+
+    def evidence(self) -> float:
+        """How well the sentence answers on its own, by the hand-set weights."""
+        return (
+            DENSE_WEIGHT * self.dense
+            + (1 - DENSE_WEIGHT) * self.overlap
+            + KIND_BONUS * self.kind
+            - NAME_PENALTY * self.missing_names
+            + self.time
+        )
+
+
+@dataclass(frozen=True)
 class ScoredSentence:
     candidate: Candidate
     # What ranks sentences: `evidence` plus the retriever's score of the sentence's chunk (and the reader's).
@@ -188,7 +218,20 @@ class ExtractiveAnswerer:
     def score(
         self, question: str, found: SearchResult, asked: str | None = None
     ) -> tuple[list[ScoredSentence], np.ndarray]:
-        """Candidate sentences from the retrieved chunks, best first, with their vectors.
+        """Candidate sentences from the retrieved chunks, best first, with their vectors."""
+        candidates, features, vectors = self.features(question, found, asked)
+        scored = []
+        for candidate, known in zip(candidates, features, strict=True):
+            evidence = known.evidence()
+            score = evidence + CHUNK_WEIGHT * known.chunk + self.reader_weight * known.reader
+            scored.append(ScoredSentence(candidate, score, evidence))
+        order = sorted(range(len(scored)), key=lambda i: scored[i].score, reverse=True)
+        return [scored[i] for i in order], vectors[order]
+
+    def features(
+        self, question: str, found: SearchResult, asked: str | None = None
+    ) -> tuple[list[Candidate], list[SentenceFeatures], np.ndarray]:
+        """Each candidate sentence of the retrieved chunks with what is known of it, and its vector.
 
         `asked` is the user's own words when `question` was rewritten from a
         follow-up: they decide the kind of answer, and words carried over from
@@ -196,7 +239,7 @@ class ExtractiveAnswerer:
         """
         candidates = candidate_sentences(found.chunks)
         if not candidates:
-            return [], np.zeros((0, 0), dtype=np.float32)
+            return [], [], np.zeros((0, 0), dtype=np.float32)
         vectors = self.embedder.embed([candidate.span.text for candidate in candidates])
         dense = vectors @ found.query_vector
         read = self._read(question, candidates)
@@ -204,23 +247,23 @@ class ExtractiveAnswerer:
         kind = expected_kind(asked or question)
         focus = focus_terms(asked or question)
         asked_names = set(names(asked or question))
-        recency = found.recency
-        scored = []
+        features = []
         for candidate, similarity, probability in zip(candidates, dense, read, strict=True):
             chunk, span = candidate.chunk, candidate.span
             before = candidate.before if candidate.leans_on_before else None
             context = f"{chunk.title} {before.text if before else ''} {span.text}"
-            evidence = (
-                DENSE_WEIGHT * float(similarity)
-                + (1 - DENSE_WEIGHT) * _overlap(wanted, span, before)
-                + (0.0 if kind is None else KIND_BONUS if supplies(kind, context, focus) else -KIND_BONUS)
-                - NAME_PENALTY * _missing_share(asked_names, context)
-                + time_preference(recency, chunk)
+            features.append(
+                SentenceFeatures(
+                    dense=float(similarity),
+                    overlap=_overlap(wanted, span, before),
+                    kind=0.0 if kind is None else 1.0 if supplies(kind, context, focus) else -1.0,
+                    missing_names=_missing_share(asked_names, context),
+                    time=time_preference(found.recency, chunk),
+                    chunk=chunk.score,
+                    reader=float(probability),
+                )
             )
-            score = evidence + CHUNK_WEIGHT * chunk.score + self.reader_weight * float(probability)
-            scored.append(ScoredSentence(candidate, score, evidence))
-        order = sorted(range(len(scored)), key=lambda i: scored[i].score, reverse=True)
-        return [scored[i] for i in order], vectors[order]
+        return candidates, features, vectors
 
     def _read(self, question: str, candidates: list[Candidate]) -> np.ndarray:
         """The reader's probability that each candidate answers (zeros when no reader is weighed)."""
