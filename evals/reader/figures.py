@@ -73,18 +73,23 @@ def best_threshold(questions: Sequence[Question], probabilities: Sequence[np.nda
 
 
 def figures(
-    questions: Sequence[Question], probabilities: Sequence[np.ndarray], threshold: float, seed: int = 13
+    questions: Sequence[Question],
+    probabilities: Sequence[np.ndarray],
+    threshold: float,
+    seed: int = 13,
+    ranked: Sequence[np.ndarray] | None = None,
 ) -> Figures:
+    """The figures of `probabilities` (abstention) and of `ranked` (top 1; unset = `ranking`)."""
     best = _bests(probabilities)
+    orders = (
+        ranked
+        if ranked is not None
+        else [ranking(q, p) for q, p in zip(questions, probabilities, strict=True)]
+    )
     unanswerable = np.array([q.unanswerable for q in questions])
     refused = best < threshold
     answerable = [i for i, q in enumerate(questions) if q.answerable]
-    top1 = np.mean(
-        [
-            questions[i].sentences[int(np.argmax(ranking(questions[i], probabilities[i])))].label
-            for i in answerable
-        ]
-    )
+    top1 = np.mean([questions[i].sentences[int(np.argmax(orders[i]))].label for i in answerable])
     precision, recall = _precision_recall(refused, unanswerable)
     rng = random.Random(seed)
     draws = []

@@ -1,0 +1,210 @@
+"""Would a learned combination of what the answerer knows beat the hand-set weights? Measured by year.
+
+`python -m evals.reader.combine [--candidates FILE] [--reader DIR]`
+
+The answerer weighs a candidate sentence by hand-set constants (`SentenceFeatures.evidence`
+plus `CHUNK_WEIGHT` times its chunk score) and abstains below `abstain_threshold`. Here
+the same features feed a logistic regression fitted on the labelled candidates,
+and each way is judged on questions it was not fitted on (abstention and AUC read the best
+probability's margin over the threshold chosen on the fitted questions):
+
+- without a reader, by year rotation: fit on two years, judge the third, three times,
+  abstention pooled over the three held-out years;
+- with a reader (trained on 2020-21), its log-odds join the features and the figures
+  are for 2022 only, the combination fitted by five-fold cross-validation over its
+  questions, so neither the reader nor the weights saw the questions judged.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import numpy as np
+
+from evals.reader import candidates as candidate_file
+from evals.reader.candidates import Question
+from evals.reader.figures import Figures, best_threshold, figures
+from rag.components.answerer.extractive import (
+    CHUNK_WEIGHT,
+    DENSE_WEIGHT,
+    KIND_BONUS,
+    NAME_PENALTY,
+)
+
+# What the answerer knows of a candidate besides the reader (`SentenceFeatures`, `Sentence`).
+FEATURES = ("dense", "overlap", "kind", "missing_names", "chunk_score", "time")
+READER = "reader_logit"
+HAND_THRESHOLD = 0.32
+FOLDS = 5
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """A logistic regression over named features: the probability that a candidate answers."""
+
+    features: tuple[str, ...]
+    weights: np.ndarray
+    bias: float
+
+    def probabilities(self, columns: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(columns @ self.weights + self.bias)))
+
+
+def fit(features: tuple[str, ...], columns: np.ndarray, labels: np.ndarray, l2: float = 1.0) -> Logistic:
+    """Newton's method on the class-balanced, L2-penalised log loss (positives are rare)."""
+    design = np.hstack([columns, np.ones((len(columns), 1))])
+    positive = max(float(labels.mean()), 1e-6)
+    balance = np.where(labels == 1, 0.5 / positive, 0.5 / max(1 - positive, 1e-6))
+    penalty = l2 * np.diag(np.r_[np.ones(len(features)), 0.0])
+    weights = np.zeros(design.shape[1])
+    for _ in range(30):
+        predicted = 1.0 / (1.0 + np.exp(-(design @ weights)))
+        gradient = design.T @ (balance * (predicted - labels)) + penalty @ weights
+        hessian = (design * (balance * predicted * (1 - predicted))[:, None]).T @ design + penalty
+        step = np.linalg.solve(hessian, gradient)
+        weights -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return Logistic(features, weights[:-1], float(weights[-1]))
+
+
+def columns(question: Question, features: tuple[str, ...], reader: np.ndarray | None = None) -> np.ndarray:
+    """One row per candidate of `question`: its `features`, the reader's log-odds among them."""
+    known = []
+    for name in features:
+        if name == READER:
+            if reader is None:
+                raise ValueError(f"{READER} needs the reader's probabilities")
+            odds = np.clip(reader, 1e-6, 1 - 1e-6)
+            known.append(np.log(odds / (1 - odds)))
+        else:
+            known.append(np.array([getattr(s, name) for s in question.sentences], dtype=np.float64))
+    return np.stack(known, axis=1) if question.sentences else np.zeros((0, len(features)))
+
+
+def hand_set(question: Question) -> tuple[np.ndarray, np.ndarray]:
+    """The answerer's own evidence (abstention) and ranking score of each candidate."""
+    evidence = np.array(
+        [
+            DENSE_WEIGHT * s.dense
+            + (1 - DENSE_WEIGHT) * s.overlap
+            + KIND_BONUS * s.kind
+            - NAME_PENALTY * s.missing_names
+            + s.time
+            for s in question.sentences
+        ]
+    )
+    return evidence, evidence + CHUNK_WEIGHT * np.array([s.chunk_score for s in question.sentences])
+
+
+def learned(
+    fitted_on: Sequence[Question],
+    judged: Sequence[Question],
+    features: tuple[str, ...],
+    reader: Mapping[str, np.ndarray] | None = None,
+) -> tuple[Logistic, list[np.ndarray], float]:
+    """A combination fitted on `fitted_on`, its probabilities for `judged`, and the abstention
+    threshold chosen on `fitted_on`."""
+
+    def rows(question: Question) -> np.ndarray:
+        return columns(question, features, reader.get(question.id) if reader else None)
+
+    model = fit(
+        features,
+        np.vstack([rows(q) for q in fitted_on]),
+        np.concatenate([[s.label for s in q.sentences] for q in fitted_on]).astype(np.float64),
+    )
+    threshold = best_threshold(fitted_on, [model.probabilities(rows(q)) for q in fitted_on])
+    return model, [model.probabilities(rows(q)) for q in judged], threshold
+
+
+def rotation(questions: Sequence[Question], features: tuple[str, ...]) -> dict[str, Figures]:
+    """Each year judged by weights fitted on the other years, then all held-out years pooled;
+    the hand-set sum beside each."""
+    pooled: dict[str, tuple[list[Question], list[np.ndarray], list[np.ndarray]]] = {
+        "learned": ([], [], []),
+        "hand-set": ([], [], []),
+    }
+    out: dict[str, Figures] = {}
+    for year in sorted({q.year for q in questions}):
+        judged = [q for q in questions if q.year == year]
+        _, probabilities, threshold = learned([q for q in questions if q.year != year], judged, features)
+        evidence, ranked = zip(*(hand_set(q) for q in judged), strict=True)
+        ways = {
+            "learned": ([p - threshold for p in probabilities], probabilities),
+            "hand-set": ([e - HAND_THRESHOLD for e in evidence], list(ranked)),
+        }
+        for way, (margins, order) in ways.items():
+            out[f"{way} {year}"] = figures(judged, margins, 0.0, ranked=order)
+            for kept, more in zip(pooled[way], (judged, margins, order), strict=True):
+                kept.extend(more)
+    for way, (judged, margins, order) in pooled.items():
+        out[f"{way}, held-out years pooled"] = figures(judged, margins, 0.0, ranked=order)
+    return out
+
+
+def cross_validated(
+    questions: Sequence[Question], features: tuple[str, ...], reader: Mapping[str, np.ndarray], seed: int = 13
+) -> Figures:
+    """`questions` judged fold by fold, each by weights and threshold fitted on the other folds."""
+    order = list(range(len(questions)))
+    random.Random(seed).shuffle(order)
+    probabilities: list[np.ndarray] = [np.zeros(0)] * len(questions)
+    thresholds = []
+    for fold in range(FOLDS):
+        held = set(order[fold::FOLDS])
+        _, judged, threshold = learned(
+            [q for i, q in enumerate(questions) if i not in held],
+            [questions[i] for i in sorted(held)],
+            features,
+            reader,
+        )
+        for i, p in zip(sorted(held), judged, strict=True):
+            probabilities[i] = p
+        thresholds.append(threshold)
+    # Each fold's abstention by its own threshold: the margin above it.
+    scaled = [np.zeros(0)] * len(questions)
+    for fold, threshold in enumerate(thresholds):
+        for i in order[fold::FOLDS]:
+            scaled[i] = probabilities[i] - threshold
+    return figures(questions, scaled, 0.0, ranked=probabilities)
+
+
+@click.command()
+@click.option(
+    "--candidates",
+    "cache",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=Path("evals/runs/reader/candidates.jsonl"),
+    show_default=True,
+    help="Labelled candidates (`python -m evals.reader` builds them).",
+)
+@click.option(
+    "--reader",
+    "reader_folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A reader trained on 2020-21: add its log-odds and judge on 2022 by cross-validation.",
+)
+@click.option("--year", type=int, default=2022, show_default=True, help="The year the reader did not see.")
+def main(cache: Path, reader_folder: Path | None, year: int) -> None:
+    """Print held-out figures of learned and hand-set weights over the candidates' features."""
+    questions = [q for q in candidate_file.read(cache) if q.sentences]
+    for title, result in rotation(questions, FEATURES).items():
+        click.echo(result.table(title))
+    if reader_folder is None:
+        return
+    from rag.components.reader import Reader
+
+    reader = Reader(reader_folder)
+    judged = [q for q in questions if q.year == year]
+    read = {q.id: reader.probabilities(q.question, [s.passage for s in q.sentences]) for q in judged}
+    for features in ((READER,), (READER, "chunk_score", "time"), (READER, *FEATURES)):
+        click.echo(cross_validated(judged, features, read).table(f"{' + '.join(features)}, {year}"))
+
+
+if __name__ == "__main__":
+    main()

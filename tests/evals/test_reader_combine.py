@@ -1,0 +1,76 @@
+"""The learned combination of candidate features, judged on years it was not fitted on."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+from click.testing import CliRunner
+
+from evals.reader import candidates
+from evals.reader.candidates import Question, Sentence
+from evals.reader.combine import FEATURES, columns, fit, main, rotation
+
+
+def made_up(year: int, count: int, seed: int) -> list[Question]:
+    """Questions whose answering sentence is told by its word overlap, while its dense
+    similarity is noise that outweighs overlap in the hand-set sum; every fifth question
+    has no answer and only low-overlap candidates."""
+    rng = random.Random(seed)
+    questions = []
+    for number in range(count):
+        unanswerable = number % 5 == 0
+        sentences = [
+            Sentence(
+                f"s{i}",
+                f"s{i}",
+                chunk_score=rng.random(),
+                time=0.0,
+                label=int(i == 0 and not unanswerable),
+                dense=rng.random(),
+                overlap=0.9 if i == 0 and not unanswerable else rng.random() * 0.4,
+            )
+            for i in range(6)
+        ]
+        questions.append(Question(f"{year}-{number}", year, "q?", unanswerable, sentences))
+    return questions
+
+
+def test_fit_learns_which_feature_tells_the_answer() -> None:
+    questions = made_up(2020, 60, seed=1)
+    rows = np.vstack([columns(q, FEATURES) for q in questions])
+    labels = np.concatenate([[s.label for s in q.sentences] for q in questions]).astype(float)
+
+    model = fit(FEATURES, rows, labels)
+
+    weight = dict(zip(FEATURES, model.weights, strict=True))
+    assert weight["overlap"] > 3 and abs(weight["dense"]) < weight["overlap"] / 3
+    assert model.probabilities(rows)[labels == 1].min() > model.probabilities(rows)[labels == 0].max()
+
+
+def test_rotation_judges_each_year_on_weights_fitted_on_the_others() -> None:
+    questions = made_up(2020, 40, 1) + made_up(2021, 40, 2) + made_up(2022, 40, 3)
+
+    result = rotation(questions, FEATURES)
+
+    assert set(result) == {
+        f"{way} {year}" for way in ("learned", "hand-set") for year in (2020, 2021, 2022)
+    } | {
+        "learned, held-out years pooled",
+        "hand-set, held-out years pooled",
+    }
+    learned, hand = result["learned, held-out years pooled"], result["hand-set, held-out years pooled"]
+    assert learned.questions == 120 and learned.unanswerable == 24
+    assert learned.top1 == 1.0 and hand.top1 < 0.8
+    assert learned.abstention_precision == learned.abstention_recall == 1.0
+
+
+def test_the_command_prints_the_figures_of_a_candidates_file(tmp_path) -> None:
+    path = tmp_path / "candidates.jsonl"
+    candidates.write(made_up(2020, 20, 1) + made_up(2021, 20, 2), path)
+
+    result = CliRunner().invoke(main, ["--candidates", str(path)])
+
+    assert result.exit_code == 0, result.output
+    assert "learned 2021: 20 questions, 4 unanswerable" in result.output
+    assert "hand-set, held-out years pooled: 40 questions, 8 unanswerable" in result.output
