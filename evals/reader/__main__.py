@@ -43,7 +43,7 @@ DATASET = Path("../shared/datasets/realtimeqa-dev")
     "--candidates",
     "cache",
     type=click.Path(path_type=Path),
-    default=Path("evals/runs/reader/candidates.jsonl"),
+    default=candidate_file.CANDIDATES,
     show_default=True,
     help="Labelled candidates; built from the store when absent.",
 )

@@ -21,6 +21,9 @@ from rag.assistant import Assistant
 from rag.components.answerer.extractive import ExtractiveAnswerer, reader_passage
 from rag.query.candidates import with_antecedent
 
+# Where `python -m evals.reader` keeps the labelled candidates it builds from the dev store.
+CANDIDATES = Path("evals/runs/reader/candidates.jsonl")
+
 
 @dataclass(frozen=True)
 class Sentence:

@@ -179,7 +179,7 @@ def cross_validated(
     "--candidates",
     "cache",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=Path("evals/runs/reader/candidates.jsonl"),
+    default=candidate_file.CANDIDATES,
     show_default=True,
     help="Labelled candidates (`python -m evals.reader` builds them).",
 )
