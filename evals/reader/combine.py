@@ -18,7 +18,8 @@ probability's margin over the threshold chosen on the fitted questions):
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,12 +35,59 @@ from rag.components.answerer.extractive import (
     KIND_BONUS,
     NAME_PENALTY,
 )
+from rag.query.answer_types import names
+from rag.text.terms import content_terms
 
 # What the answerer knows of a candidate besides the reader (`SentenceFeatures`, `Sentence`).
 FEATURES = ("dense", "overlap", "kind", "missing_names", "chunk_score", "time")
 READER = "reader_logit"
 HAND_THRESHOLD = 0.32
 FOLDS = 5
+# A quiz question sets a scene, then asks ("Kylie Jenner gave birth to her second child! Which
+# company did she found?"): its last sentence, after any sentence boundary.
+_ASKED = re.compile(r"(?<=[a-z0-9”\")][.!?])\s+(?=[A-Z“\"])")
+
+
+def _novelty(question: Question) -> np.ndarray:
+    """Share of up to five content words a candidate adds to the question: a sentence restating the
+    question's scene ("Kylie Jenner and Travis Scott welcome their second child") adds none."""
+    asked = set(content_terms(question.question))
+    return np.array([min(len(set(content_terms(s.passage)) - asked), 5) / 5 for s in question.sentences])
+
+
+def _new_names(question: Question) -> np.ndarray:
+    """Share of up to three names a candidate holds that the question does not: most answers are one."""
+    asked = set(content_terms(question.question))
+    return np.array(
+        [
+            min(
+                sum(
+                    not any(n.startswith(a) or a.startswith(n) for a in asked) for n in set(names(s.passage))
+                ),
+                3,
+            )
+            / 3
+            for s in question.sentences
+        ]
+    )
+
+
+def _asked_overlap(question: Question) -> np.ndarray:
+    """Share of the words new in the question's last sentence that a candidate holds (0 for a
+    question of one sentence): it must answer what is asked, not restate the scene."""
+    parts = _ASKED.split(question.question.strip())
+    wanted = set(content_terms(parts[-1])) - set(content_terms(" ".join(parts[:-1])))
+    if len(parts) < 2 or not wanted:
+        return np.zeros(len(question.sentences))
+    return np.array([len(wanted & set(content_terms(s.passage))) / len(wanted) for s in question.sentences])
+
+
+# Cues read from the question's and candidates' text, not known to the answerer: `--with NAME`.
+DERIVED: dict[str, Callable[[Question], np.ndarray]] = {
+    "novelty": _novelty,
+    "new_names": _new_names,
+    "asked_overlap": _asked_overlap,
+}
 
 
 @dataclass(frozen=True)
@@ -81,6 +129,8 @@ def columns(question: Question, features: tuple[str, ...], reader: np.ndarray | 
                 raise ValueError(f"{READER} needs the reader's probabilities")
             odds = np.clip(reader, 1e-6, 1 - 1e-6)
             known.append(np.log(odds / (1 - odds)))
+        elif name in DERIVED:
+            known.append(DERIVED[name](question))
         else:
             known.append(np.array([getattr(s, name) for s in question.sentences], dtype=np.float64))
     return np.stack(known, axis=1) if question.sentences else np.zeros((0, len(features)))
@@ -190,10 +240,17 @@ def cross_validated(
     help="A reader trained on 2020-21: add its log-odds and judge on 2022 by cross-validation.",
 )
 @click.option("--year", type=int, default=2022, show_default=True, help="The year the reader did not see.")
-def main(cache: Path, reader_folder: Path | None, year: int) -> None:
+@click.option(
+    "--with",
+    "derived",
+    type=click.Choice(sorted(DERIVED)),
+    multiple=True,
+    help="Add a cue read from the text to the learned features (repeatable).",
+)
+def main(cache: Path, reader_folder: Path | None, year: int, derived: tuple[str, ...]) -> None:
     """Print held-out figures of learned and hand-set weights over the candidates' features."""
     questions = [q for q in candidate_file.read(cache) if q.sentences]
-    for title, result in rotation(questions, FEATURES).items():
+    for title, result in rotation(questions, FEATURES + derived).items():
         click.echo(result.table(title))
     if reader_folder is None:
         return

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from evals.reader import candidates
 from evals.reader.candidates import Question, Sentence
-from evals.reader.combine import FEATURES, columns, fit, main, rotation
+from evals.reader.combine import DERIVED, FEATURES, columns, fit, main, rotation
 
 
 def made_up(year: int, count: int, seed: int) -> list[Question]:
@@ -74,3 +76,31 @@ def test_the_command_prints_the_figures_of_a_candidates_file(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert "learned 2021: 20 questions, 4 unanswerable" in result.output
     assert "hand-set, held-out years pooled: 40 questions, 8 unanswerable" in result.output
+
+
+def test_a_cue_read_from_the_text_joins_the_learned_features(tmp_path) -> None:
+    path = tmp_path / "candidates.jsonl"
+    candidates.write(made_up(2020, 20, 1) + made_up(2021, 20, 2), path)
+
+    result = CliRunner().invoke(main, ["--candidates", str(path), "--with", "novelty", "--with", "new_names"])
+    unknown = CliRunner().invoke(main, ["--candidates", str(path), "--with", "colour"])
+
+    assert result.exit_code == 0, result.output
+    assert "learned, held-out years pooled: 40 questions, 8 unanswerable" in result.output
+    assert unknown.exit_code == 2 and "'colour' is not one of" in unknown.output
+
+
+def test_novelty_and_new_names_count_what_a_candidate_adds_to_the_question() -> None:
+    restating = Sentence("Kylie Jenner and Travis Scott welcome their second child", "", 0.0, 0.0, 0)
+    answering = Sentence("Jenner founded Kylie Cosmetics, which Coty bought in 2019.", "", 0.0, 0.0, 1)
+    question = Question(
+        "q",
+        2022,
+        "Kylie Jenner gave birth to her second child with Travis Scott! Which company did she found?",
+        False,
+        [replace(s, passage=s.sentence) for s in (restating, answering)],
+    )
+
+    assert list(DERIVED["new_names"](question)) == [0.0, pytest.approx(2 / 3)]
+    assert DERIVED["novelty"](question)[0] < DERIVED["novelty"](question)[1]
+    assert list(DERIVED["asked_overlap"](question)) == [0.0, 0.5]  # "found" of {company, found}
