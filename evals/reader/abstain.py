@@ -23,8 +23,8 @@ import numpy as np
 
 from evals.reader import candidates as candidate_file
 from evals.reader.candidates import Question
-from evals.reader.combine import HAND_THRESHOLD, fit, hand_set
-from evals.reader.figures import Figures, best_threshold, figures
+from evals.reader.combine import Judged, fit, hand_set, hand_set_way, rotate
+from evals.reader.figures import Figures, best_threshold
 
 # What the candidates of one question show together.
 QUESTION_FEATURES = (
@@ -76,41 +76,21 @@ def answerable_probability(fitted_on: Sequence[Question], judged: Sequence[Quest
 
 
 def rotation(questions: Sequence[Question]) -> dict[str, Figures]:
-    """Each year judged by a model and a threshold fitted on the other years; then pooled."""
-    pooled: dict[str, tuple[list[Question], list[np.ndarray], list[np.ndarray]]] = {
-        "question-level": ([], [], []),
-        "hand-set": ([], [], []),
-    }
-    out: dict[str, Figures] = {}
-    for year in sorted({q.year for q in questions}):
-        fitted_on = [q for q in questions if q.year != year]
-        judged = [q for q in questions if q.year == year]
-        fitted = answerable_probability(fitted_on, fitted_on)
-        threshold = best_threshold(fitted_on, [np.array([p]) for p in fitted])
-        learned = answerable_probability(fitted_on, judged)
-        order = [hand_set(q)[1] for q in judged]
-        ways = {
-            "question-level": [np.array([p - threshold]) for p in learned],
-            "hand-set": [hand_set(q)[0] - HAND_THRESHOLD for q in judged],
-        }
-        for way, margins in ways.items():
-            out[f"{way} {year}"] = figures(judged, margins, 0.0, ranked=order)
-            for kept, more in zip(pooled[way], (judged, margins, order), strict=True):
-                kept.extend(more)
-    for way, (judged, margins, order) in pooled.items():
-        out[f"{way}, held-out years pooled"] = figures(judged, margins, 0.0, ranked=order)
-    return out
+    """The question-level model by year rotation, the hand-set threshold beside it."""
+
+    def judge(fitted_on: list[Question], judged: list[Question]) -> Judged:
+        threshold = best_threshold(
+            fitted_on, [np.array([p]) for p in answerable_probability(fitted_on, fitted_on)]
+        )
+        margins = [np.array([p - threshold]) for p in answerable_probability(fitted_on, judged)]
+        hand = hand_set_way(judged)
+        return {"question-level": (margins, hand[1]), "hand-set": hand}
+
+    return rotate(questions, judge)
 
 
 @click.command()
-@click.option(
-    "--candidates",
-    "cache",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=candidate_file.CANDIDATES,
-    show_default=True,
-    help="Labelled candidates (`python -m evals.reader` builds them).",
-)
+@candidate_file.candidates_option
 def main(cache: Path) -> None:
     """Print held-out abstention of a question-level model beside the hand-set threshold."""
     questions = [q for q in candidate_file.read(cache) if q.sentences]

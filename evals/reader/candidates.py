@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import click
+
 from evals.datasets import EvalCase
 from evals.metrics import contains_answer
 from rag.assistant import Assistant
@@ -23,6 +25,16 @@ from rag.query.candidates import with_antecedent
 
 # Where `python -m evals.reader` keeps the labelled candidates it builds from the dev store.
 CANDIDATES = Path("evals/runs/reader/candidates.jsonl")
+
+# The `--candidates FILE` option of the commands that read a built candidates file.
+candidates_option = click.option(
+    "--candidates",
+    "cache",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=CANDIDATES,
+    show_default=True,
+    help="Labelled candidates (`python -m evals.reader` builds them).",
+)
 
 
 @dataclass(frozen=True)

@@ -172,29 +172,47 @@ def learned(
     return model, [model.probabilities(rows(q)) for q in judged], threshold
 
 
-def rotation(questions: Sequence[Question], features: tuple[str, ...]) -> dict[str, Figures]:
-    """Each year judged by weights fitted on the other years, then all held-out years pooled;
-    the hand-set sum beside each."""
-    pooled: dict[str, tuple[list[Question], list[np.ndarray], list[np.ndarray]]] = {
-        "learned": ([], [], []),
-        "hand-set": ([], [], []),
-    }
+# What a way makes of the judged questions: each one's abstention margins and ranking scores.
+Judged = dict[str, tuple[list[np.ndarray], list[np.ndarray]]]
+
+
+def rotate(
+    questions: Sequence[Question], judge: Callable[[list[Question], list[Question]], Judged]
+) -> dict[str, Figures]:
+    """Each year judged by `judge(fitted_on, judged)` fitted on the other years, then all held-out
+    years pooled; a figure per way and year, and per way pooled."""
+    pooled: dict[str, tuple[list[Question], list[np.ndarray], list[np.ndarray]]] = {}
     out: dict[str, Figures] = {}
     for year in sorted({q.year for q in questions}):
         judged = [q for q in questions if q.year == year]
-        _, probabilities, threshold = learned([q for q in questions if q.year != year], judged, features)
-        evidence, ranked = zip(*(hand_set(q) for q in judged), strict=True)
-        ways = {
-            "learned": ([p - threshold for p in probabilities], probabilities),
-            "hand-set": ([e - HAND_THRESHOLD for e in evidence], list(ranked)),
-        }
-        for way, (margins, order) in ways.items():
+        for way, (margins, order) in judge([q for q in questions if q.year != year], judged).items():
             out[f"{way} {year}"] = figures(judged, margins, 0.0, ranked=order)
-            for kept, more in zip(pooled[way], (judged, margins, order), strict=True):
+            for kept, more in zip(
+                pooled.setdefault(way, ([], [], [])), (judged, margins, order), strict=True
+            ):
                 kept.extend(more)
     for way, (judged, margins, order) in pooled.items():
         out[f"{way}, held-out years pooled"] = figures(judged, margins, 0.0, ranked=order)
     return out
+
+
+def hand_set_way(judged: Sequence[Question]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The answerer's own margins over `HAND_THRESHOLD` and ranking of the judged questions."""
+    evidence, ranked = zip(*(hand_set(q) for q in judged), strict=True)
+    return [e - HAND_THRESHOLD for e in evidence], list(ranked)
+
+
+def rotation(questions: Sequence[Question], features: tuple[str, ...]) -> dict[str, Figures]:
+    """Learned weights over `features` by year rotation, the hand-set sum beside them."""
+
+    def judge(fitted_on: list[Question], judged: list[Question]) -> Judged:
+        _, probabilities, threshold = learned(fitted_on, judged, features)
+        return {
+            "learned": ([p - threshold for p in probabilities], probabilities),
+            "hand-set": hand_set_way(judged),
+        }
+
+    return rotate(questions, judge)
 
 
 def cross_validated(
@@ -225,14 +243,7 @@ def cross_validated(
 
 
 @click.command()
-@click.option(
-    "--candidates",
-    "cache",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=candidate_file.CANDIDATES,
-    show_default=True,
-    help="Labelled candidates (`python -m evals.reader` builds them).",
-)
+@candidate_file.candidates_option
 @click.option(
     "--reader",
     "reader_folder",
