@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from rag.cli import answerer_option, friendly_errors, load_settings
+from rag.cli import answerer_option, friendly_errors, load_settings, reader_option
 
 if TYPE_CHECKING:
     from rag.settings import Settings
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 @click.option("--out", type=click.Path(path_type=Path), help="Run folder [RAG_EVAL_RUNS_DIR/<timestamp>].")
 @click.option("--limit", type=click.IntRange(1), help="Only the first N questions.")
 @answerer_option
+@reader_option
 @click.option(
     "--compare",
     nargs=2,
@@ -37,6 +38,7 @@ def command(
     out: Path | None,
     limit: int | None,
     answerer: str | None,
+    reader: bool | None,
     compare: tuple[Path, Path] | None,
 ) -> None:
     """Score the assistant on DATASET and write results, summary and an HTML report.
@@ -54,6 +56,7 @@ def command(
     Examples:
       rag eval evals/datasets/seed.jsonl
       rag eval evals/datasets/seed.jsonl -k 8 --out evals/runs/k8
+      rag eval evals/datasets/seed.jsonl --no-reader --out evals/runs/hand-set
       rag eval evals/datasets/seed.jsonl --answerer llamacpp --out evals/runs/smollm2
       rag eval --compare evals/runs/A evals/runs/B
     """
@@ -64,7 +67,7 @@ def command(
         return
     if dataset is None:
         raise click.UsageError("give a DATASET to run, or --compare RUN_A RUN_B")
-    _run(load_settings(ctx, top_k=top_k, answerer=answerer), dataset, out, limit)
+    _run(load_settings(ctx, top_k=top_k, answerer=answerer, reader=reader), dataset, out, limit)
 
 
 def _run(settings: Settings, dataset: Path, out: Path | None, limit: int | None) -> None:

@@ -88,6 +88,13 @@ answerer_option = click.option(
     "then check every sentence against the sources [RAG_ANSWERER; extractive].",
 )
 
+reader_option = click.option(
+    "--reader/--no-reader",
+    default=None,
+    help="Choose what to quote by the trained reader, or by the hand-set evidence score alone "
+    "[RAG_READER; --reader].",
+)
+
 
 as_of_option = click.option(
     "--as-of",
@@ -318,6 +325,7 @@ def _watch(ctx: click.Context, settings: Settings, feeds: list[str], urls: list[
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or before.")
 @as_of_option
 @answerer_option
+@reader_option
 @click.option("--json", "as_json", is_flag=True, help="Print the whole Answer object as JSON.")
 @click.pass_context
 @friendly_errors
@@ -330,6 +338,7 @@ def ask(
     until: Any,
     as_of: Any,
     answerer: str | None,
+    reader: bool | None,
     as_json: bool,
 ) -> None:
     """Answer QUESTION from the indexed articles, citing each sentence.
@@ -348,7 +357,7 @@ def ask(
     """
     from rag.query.filters import Filters
 
-    settings = load_settings(ctx, top_k=top_k, answerer=answerer)
+    settings = load_settings(ctx, top_k=top_k, answerer=answerer, reader=reader)
     filters = Filters(source=source, since=_day(since), until=_day(until))
     assistant = open_assistant(settings)
     if as_json or settings.answerer == "extractive":

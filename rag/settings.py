@@ -176,15 +176,16 @@ class Settings(BaseSettings):
         description="Evidence score below which the assistant abstains; best abstention F1 on "
         "realtimeqa-dev (`python -m bench.calibrate_abstention DATASET --home STORE`).",
     )
-    reader_weight: float = Field(
-        0.0,
-        ge=0,
-        description="How much a trained reader's probability that a sentence answers counts when choosing "
-        "which sentence to quote (0.3 was measured); 0 = no reader. Needs `make reader` first.",
+    reader: bool = Field(
+        True,
+        description="Choose which sentence to quote by the trained reader's probability that it answers "
+        "(rag/components/reader); false: by the hand-set evidence score. Abstention reads the evidence "
+        "either way.",
     )
     reader_path: Path | None = Field(
         None,
-        description="Folder of a reader model; unset = rag/components/reader/model (`make reader`).",
+        description="Folder of a reader model; unset = the one shipped in rag/components/reader/model "
+        "(`make reader` retrains it).",
     )
     max_question_chars: int = Field(2000, ge=10)
 

@@ -71,6 +71,12 @@ DATASET = Path("../shared/datasets/realtimeqa-dev")
     show_default=True,
     help="Negatives sampled per question.",
 )
+@click.option(
+    "--answerless/--no-answerless",
+    default=Recipe.answerless,
+    show_default=True,
+    help="Also train on each positive with its gold answer replaced by 'it', as a negative.",
+)
 @click.option("--max-steps", type=int, default=-1, help="Stop after N steps (a smoke run).")
 @click.option("--limit", type=click.IntRange(1), help="Only the first N questions of each split.")
 def main(
@@ -83,6 +89,7 @@ def main(
     valid_year: int,
     epochs: float,
     negatives: int,
+    answerless: bool,
     max_steps: int,
     limit: int | None,
 ) -> None:
@@ -100,7 +107,7 @@ def main(
     valid = [q for q in questions if q.year == valid_year][:limit]
     if not trained_on or not valid:
         raise click.ClickException(f"no questions for years {sorted(years)} and {valid_year} in {cache}")
-    recipe = Recipe(epochs=epochs, negatives=negatives, max_steps=max_steps)
+    recipe = Recipe(epochs=epochs, negatives=negatives, answerless=answerless, max_steps=max_steps)
     pairs = training_pairs(trained_on, recipe)
     click.echo(f"training on {len(pairs)} pairs of {len(trained_on)} questions ({train_years})", err=True)
     started = time.perf_counter()
@@ -134,7 +141,8 @@ def _questions(dataset: Path, home: Path, cache: Path, rebuild: bool) -> list[Qu
 
     from rag.assistant import Assistant
 
-    assistant = Assistant(Settings(home=home))
+    # The candidates are what the answerer sees before any reader; the one being replaced may be absent.
+    assistant = Assistant(Settings(home=home, reader=False))
     click.echo(f"ingesting {corpus} into {home}", err=True)
     click.echo(assistant.ingest([corpus]).summary(), err=True)
     cases = load_dataset(questions)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import click
@@ -61,6 +61,8 @@ class Question:
     question: str
     unanswerable: bool
     sentences: list[Sentence]
+    # The gold answers (the recipe's answerless negatives remove them from positives).
+    answers: list[str] = field(default_factory=list)
 
     @property
     def answerable(self) -> bool:
@@ -92,7 +94,7 @@ def build(
             for candidate, known in zip(candidates, features, strict=True)
         ]
         year = case.as_of.year if case.as_of else 0
-        yield Question(case.id, year, case.question, case.unanswerable, sentences)
+        yield Question(case.id, year, case.question, case.unanswerable, sentences, list(case.answers))
 
 
 def _extractive(assistant: Assistant) -> ExtractiveAnswerer:

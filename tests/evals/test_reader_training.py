@@ -11,7 +11,7 @@ from evals.datasets import load_dataset
 from evals.reader import candidates
 from evals.reader.candidates import Question, Sentence
 from evals.reader.figures import best_threshold, figures
-from evals.reader.train import Recipe, training_pairs
+from evals.reader.train import Pair, Recipe, training_pairs
 from rag.assistant import Assistant
 from rag.components.reader import Reader
 from tests.paths import ROOT
@@ -70,6 +70,22 @@ def test_pairs_keep_every_positive_and_a_seeded_sample_of_negatives() -> None:
     assert training_pairs([question], Recipe(negatives=5, seed=14)) != pairs
     unanswerable = Question("u", 2021, "Who?", True, [sentence(f"No {i}.", 0) for i in range(20)])
     assert len(training_pairs([unanswerable], recipe)) == 20  # its near misses are all kept
+
+
+def test_each_positive_comes_back_with_its_answer_taken_out_as_a_negative() -> None:
+    question = Question(
+        "q",
+        2021,
+        "How many attended?",
+        False,
+        [sentence("The roughly 1,500 participants met.", 1), sentence("Talks failed.", 0)],
+        answers=["1,500", "roughly 1,500"],
+    )
+
+    pairs = training_pairs([question], Recipe())
+
+    assert Pair("How many attended?", "The it participants met.", 0) in pairs
+    assert len(training_pairs([question], Recipe(answerless=False))) == len(pairs) - 1
 
 
 def test_a_few_steps_train_export_and_load_as_a_reader(

@@ -18,8 +18,7 @@ def build_answerer(settings: Settings, embedder: Embedder) -> Answerer:
         settings.max_answer_sentences,
         settings.abstain_threshold,
         settings.timeline_lines,
-        reader=Reader(settings.reader_path or TRAINED) if settings.reader_weight else None,
-        reader_weight=settings.reader_weight,
+        reader=Reader(settings.reader_path or TRAINED) if settings.reader else None,
     )
     if settings.answerer == "extractive":
         return extractive

@@ -7,10 +7,12 @@ the question's content words they contain, the kind of answer and the names the
 question asks for, and the date the retriever prefers: that is the sentence's
 evidence, and when no sentence has enough the answerer abstains. Which of the
 answering sentences to quote also weighs the retriever's score of the chunk it
-sits in (it read the whole chunk, its title and BM25) and, when a reader is
-configured (`RAG_READER_WEIGHT`), the probability the trained reader
-(`rag.components.reader`) gives that the sentence answers; then it picks with
-maximal marginal relevance so the answer does not say the same thing twice. A sentence that
+sits in (it read the whole chunk, its title and BM25). Among the sentences that
+score within a margin of the best, which words and names alone cannot tell
+apart, the trained reader (`rag.components.reader`; `RAG_READER=false` turns
+it off) decides: the probability it gives that the sentence answers, plus the
+chunk and time terms. The answer is picked from them with maximal marginal
+relevance, so it does not say the same thing twice. A sentence that
 opens with a pronoun ("His comments were met with boos") borrows the previous
 sentence's words for the overlap score, since that is who "his" is. Sentences
 that address an assistant ("ignore previous instructions…") are never quoted.
@@ -73,8 +75,6 @@ class SentenceFeatures:
     time: float
     # The retriever's score of the sentence's chunk (1.0 for the best chunk).
     chunk: float
-    # The trained reader's probability that it answers (0 when no reader is weighed).
-    reader: float
 
     def evidence(self) -> float:
         """How well the sentence answers on its own, by the hand-set weights."""
@@ -90,10 +90,12 @@ class SentenceFeatures:
 @dataclass(frozen=True)
 class ScoredSentence:
     candidate: Candidate
-    # What ranks sentences: `evidence` plus the retriever's score of the sentence's chunk (and the reader's).
+    # What ranks sentences: `evidence` plus the retriever's score of the sentence's chunk.
     score: float
     # How well the sentence answers on its own (words, meaning, kind, names, time): what abstention reads.
     evidence: float
+    # The retriever's time preference for its chunk (part of `evidence`).
+    time: float
 
     @property
     def chunk(self) -> RetrievedChunk:
@@ -119,14 +121,12 @@ class ExtractiveAnswerer:
         threshold: float,
         timeline_lines: int = 12,
         reader: Reader | None = None,
-        reader_weight: float = 0.0,
     ) -> None:
         self.embedder = embedder
         self.max_sentences = max_sentences
         self.threshold = threshold
         self.timeline_lines = timeline_lines
         self.reader = reader
-        self.reader_weight = reader_weight if reader is not None else 0.0
 
     def answer(self, question: str, found: SearchResult, asked: str | None = None) -> Answer:
         scored, vectors = self.score(question, found, asked)
@@ -135,7 +135,7 @@ class ExtractiveAnswerer:
         best = max((item.evidence for item in scored), default=None)
         if best is None or best < self.threshold:
             return abstention(question, found.chunks).model_copy(update={"evidence_score": best})
-        chosen = self._select(scored, vectors)
+        chosen = self._select(question, scored, vectors)
         if found.timeframe is not None and found.timeframe.latest:
             # "What is the latest ...": the newest coverage that answers first, older coverage marked older.
             lines = newest_first(chosen, scored, self.threshold, asked or question, self.max_sentences)
@@ -223,8 +223,8 @@ class ExtractiveAnswerer:
         scored = []
         for candidate, known in zip(candidates, features, strict=True):
             evidence = known.evidence()
-            score = evidence + CHUNK_WEIGHT * known.chunk + self.reader_weight * known.reader
-            scored.append(ScoredSentence(candidate, score, evidence))
+            score = evidence + CHUNK_WEIGHT * known.chunk
+            scored.append(ScoredSentence(candidate, score, evidence, known.time))
         order = sorted(range(len(scored)), key=lambda i: scored[i].score, reverse=True)
         return [scored[i] for i in order], vectors[order]
 
@@ -242,13 +242,12 @@ class ExtractiveAnswerer:
             return [], [], np.zeros((0, 0), dtype=np.float32)
         vectors = self.embedder.embed([candidate.span.text for candidate in candidates])
         dense = vectors @ found.query_vector
-        read = self._read(question, candidates)
         wanted = _term_weights(question, asked)
         kind = expected_kind(asked or question)
         focus = focus_terms(asked or question)
         asked_names = set(names(asked or question))
         features = []
-        for candidate, similarity, probability in zip(candidates, dense, read, strict=True):
+        for candidate, similarity in zip(candidates, dense, strict=True):
             chunk, span = candidate.chunk, candidate.span
             before = candidate.before if candidate.leans_on_before else None
             context = f"{chunk.title} {before.text if before else ''} {span.text}"
@@ -260,33 +259,52 @@ class ExtractiveAnswerer:
                     missing_names=_missing_share(asked_names, context),
                     time=time_preference(found.recency, chunk),
                     chunk=chunk.score,
-                    reader=float(probability),
                 )
             )
         return candidates, features, vectors
 
-    def _read(self, question: str, candidates: list[Candidate]) -> np.ndarray:
-        """The reader's probability that each candidate answers (zeros when no reader is weighed)."""
-        if not self.reader_weight or self.reader is None:
-            return np.zeros(len(candidates), dtype=np.float32)
-        return self.reader.probabilities(question, [reader_passage(c) for c in candidates])
+    def _select(
+        self, question: str, scored: list[ScoredSentence], vectors: np.ndarray
+    ) -> list[ScoredSentence]:
+        """Maximal marginal relevance among the sentences that answer, close to the best of them.
 
-    def _select(self, scored: list[ScoredSentence], vectors: np.ndarray) -> list[ScoredSentence]:
-        """Maximal marginal relevance among the sentences that answer, close to the best of them."""
+        Within `MARGIN` of the best the hand-set score cannot tell which answers: the reader
+        (when there is one) orders those near ties, and its order is the relevance MMR weighs.
+        """
         answering = [i for i, item in enumerate(scored) if item.evidence >= self.threshold]
         floor = scored[answering[0]].score - MARGIN
         pool = [i for i in answering if scored[i].score >= floor]
+        relevance = dict(zip(pool, self._relevance(question, [scored[i] for i in pool]), strict=True))
+        pool.sort(key=lambda i: relevance[i], reverse=True)
         chosen = [pool.pop(0)]
+        # A further sentence must be close to the first by relevance too (without a reader, the same test).
+        pool = [i for i in pool if relevance[i] >= relevance[chosen[0]] - MARGIN]
         while pool and len(chosen) < self.max_sentences:
 
             def mmr(i: int) -> float:
                 redundancy = max(float(vectors[i] @ vectors[j]) for j in chosen)
-                return MMR_LAMBDA * scored[i].score - (1 - MMR_LAMBDA) * redundancy
+                return MMR_LAMBDA * relevance[i] - (1 - MMR_LAMBDA) * redundancy
 
             best = max(pool, key=mmr)
             pool.remove(best)
             chosen.append(best)
         return [scored[i] for i in chosen]
+
+    def _relevance(self, question: str, near_ties: list[ScoredSentence]) -> list[float]:
+        """How well each near tie answers: the reader's probability plus the chunk and time terms
+        (the retriever's knowledge, which the reader does not see); the score without a reader, or
+        when the reader finds no near tie that answers."""
+        if self.reader is None or len(near_ties) < 2:
+            return [item.score for item in near_ties]
+        read = self.reader.probabilities(question, [reader_passage(item.candidate) for item in near_ties])
+        if read.max() < 0.5:
+            # It judges that none of them answers, so its order would be the chunk and time terms
+            # alone ("a toll from March" over "a weight limit of 20 tonnes"): the score's order stands.
+            return [item.score for item in near_ties]
+        return [
+            float(probability) + CHUNK_WEIGHT * item.chunk.score + item.time
+            for item, probability in zip(near_ties, read, strict=True)
+        ]
 
 
 def abstention(question: str, chunks: list[RetrievedChunk]) -> Answer:

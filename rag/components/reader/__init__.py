@@ -1,10 +1,11 @@
 """The reader: a cross-encoder trained here that says whether a sentence answers a question.
 
-It reads the question with one candidate sentence and the sentence before it
-(`inputs.passage_text`), and gives the probability that the sentence holds
-the answer. The answerer ranks sentences by it and abstains when
-the best falls below the threshold stored beside the model, chosen on a year of
-questions it did not train on (see the model card, `model/README.md`).
+It reads the question with one candidate sentence and, when the sentence leans
+on it, the sentence before it (`inputs.passage_text`), and gives the
+probability that the sentence holds the answer. The extractive answerer lets
+it order the sentences its hand-set score cannot tell apart; abstention stays
+with the answerer's evidence score, which separates unanswerable questions
+better (see the model card, `model/README.md`).
 
 It runs as an int8 ONNX model in onnxruntime, loaded offline like the embedder:
 no torch at ask time. `make reader` retrains it (`python -m evals.reader`).
@@ -21,7 +22,7 @@ import numpy as np
 
 from rag.components.embedding.onnx import load_session, load_tokenizer
 
-# Where `make reader` writes the model (not in the repository: see the README, "The reader").
+# The shipped model; `make reader` retrains it in place.
 TRAINED = Path(__file__).parent / "model"
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
