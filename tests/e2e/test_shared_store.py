@@ -50,15 +50,16 @@ def test_a_running_process_finds_an_article_another_process_ingested(tmp_path: P
 
     article = str((news / "comet.txt").resolve())
     while True:
-        found = reader.retriever.search(COMET_QUESTION, k=3)
-        dense = reader.store.nearest(found.query_vector, 3)
+        query_vector = reader.retriever.search(COMET_QUESTION, k=3).query_vector
+        dense = reader.store.nearest(query_vector, 3)
         lexical = reader.retriever.lexical.search("Talvora", 3)
         firsts = [dense[0][0], lexical[0].id] if dense and lexical else []
         if firsts and all(_article(reader, id_) == article for id_ in firsts):
             break
         assert time.monotonic() - finished < 30, "the new article is not found 30 s after its ingest"
         time.sleep(0.2)
-    assert found.chunks[0].article_id == article
+    # Searched again: the store may have been reopened between the search above and its checks.
+    assert reader.retriever.search(COMET_QUESTION, k=3).chunks[0].article_id == article
     assert "Talvora" in reader.ask(COMET_QUESTION).text
     while reader.store.seen_ingest() != reader.store.last_ingest():  # set just after the swap
         assert time.monotonic() - finished < 30, "the reopened store does not count the ingest as seen"
