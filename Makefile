@@ -46,7 +46,7 @@ eval: install
 	$(BIN)/rag --home $(DEV_HOME) eval $(DEV_SET)/questions.jsonl --out evals/runs/realtimeqa-dev
 
 # Retrain the shipped reader (rag/components/reader/model) from scratch with fixed seeds: candidates
-# from the dev store, train on 2020-21, figures on 2022 (about 25 minutes on 2 cores).
+# from the dev store, train on 2020-21, figures on 2022 (about 20 minutes on 2 cores).
 reader: install
 	@test -f $(DEV_SET)/corpus.jsonl || { echo "no $(DEV_SET)/corpus.jsonl: set DEV_SET=path/to/realtimeqa-dev"; exit 1; }
 	$(BIN)/python -m evals.reader --dataset $(DEV_SET) --home $(DEV_HOME) --rebuild

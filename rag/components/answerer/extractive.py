@@ -52,6 +52,8 @@ PERIOD_BONUS = 0.15
 # A sentence gains this times its chunk's retrieval score (1.0 for the best chunk): the retriever
 # read the whole chunk, its title, BM25 and its date, which one sentence alone does not show.
 CHUNK_WEIGHT = 0.3
+# The reader's probability from which it says a sentence answers (where a probability says yes).
+READER_SAYS_IT_ANSWERS = 0.5
 # A word met only in the sentence a pronoun points to counts this much.
 BORROWED_WEIGHT = 0.5
 # A word a follow-up carries over from the previous question counts this much.
@@ -294,17 +296,16 @@ class ExtractiveAnswerer:
         """How well each near tie answers: the reader's probability plus the chunk and time terms
         (the retriever's knowledge, which the reader does not see); the score without a reader, or
         when the reader finds no near tie that answers."""
-        if self.reader is None or len(near_ties) < 2:
-            return [item.score for item in near_ties]
-        read = self.reader.probabilities(question, [reader_passage(item.candidate) for item in near_ties])
-        if read.max() < 0.5:
-            # It judges that none of them answers, so its order would be the chunk and time terms
-            # alone ("a toll from March" over "a weight limit of 20 tonnes"): the score's order stands.
-            return [item.score for item in near_ties]
-        return [
-            float(probability) + CHUNK_WEIGHT * item.chunk.score + item.time
-            for item, probability in zip(near_ties, read, strict=True)
-        ]
+        if self.reader is not None and len(near_ties) > 1:
+            read = self.reader.probabilities(question, [reader_passage(item.candidate) for item in near_ties])
+            # Below one half for all of them it judges that none answers, and its order would be the
+            # chunk and time terms alone ("a toll from March" over "a weight limit of 20 tonnes").
+            if read.max() >= READER_SAYS_IT_ANSWERS:
+                return [
+                    float(probability) + CHUNK_WEIGHT * item.chunk.score + item.time
+                    for item, probability in zip(near_ties, read, strict=True)
+                ]
+        return [item.score for item in near_ties]
 
 
 def abstention(question: str, chunks: list[RetrievedChunk]) -> Answer:
