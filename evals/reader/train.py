@@ -138,9 +138,9 @@ def export(model: Any, folder: Path) -> Path:
     return folder
 
 
-def describe(folder: Path, recipe: Recipe, card: str = "") -> None:
-    """The reader's config (its input length, the recipe that made it) and its model card."""
-    config = {"max_tokens": recipe.max_tokens, "recipe": asdict(recipe)}
+def describe(folder: Path, recipe: Recipe, card: str = "", trained_on: str = "") -> None:
+    """The reader's config (its input length, the recipe and years that made it) and its model card."""
+    config = {"max_tokens": recipe.max_tokens, "recipe": asdict(recipe), "trained_on": trained_on}
     (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     if card:
         (folder / "README.md").write_text(card, encoding="utf-8")

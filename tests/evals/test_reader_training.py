@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -111,3 +112,32 @@ def test_a_few_steps_train_export_and_load_as_a_reader(
         for p, q in zip(probabilities, seed_candidates, strict=True)
     )
     assert 0 <= measured.top1 <= 1 and measured.unanswerable == sum(q.unanswerable for q in seed_candidates)
+
+
+def test_make_reader_measures_on_a_held_out_year_then_ships_a_model_trained_on_more(
+    seed_candidates: list[Question], tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from click.testing import CliRunner
+
+    from evals.reader.__main__ import main
+
+    # The seed questions carry no year: split them into two, as the dev set's years are.
+    dated = [replace(q, year=2020 if i % 2 else 2021) for i, q in enumerate(seed_candidates)]
+    candidates.write(dated, tmp_path / "candidates.jsonl")
+    out = tmp_path / "reader"
+    common = ["--candidates", str(tmp_path / "candidates.jsonl"), "--out", str(out), "--max-steps", "2"]
+
+    refused = CliRunner().invoke(main, [*common, "--train-years", "2020,2021", "--valid-year", "2021"])
+    assert refused.exit_code == 2 and "must be held out" in refused.output and not out.exists()
+
+    result = CliRunner().invoke(
+        main, [*common, "--train-years", "2020", "--valid-year", "2021", "--ship-years", "2020,2021"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2021 (held out)" in result.output and "shipped: trained on 2020,2021" in result.output
+    card = (out / "README.md").read_text()
+    assert "measured by a model trained on 2020" in card and "seed on 2020,2021" in card
+    assert json.loads((out / "reader.json").read_text())["trained_on"] == "2020,2021"
+    assert Reader(out).probabilities("Who?", ["Someone.", "No one."]).shape == (2,)
