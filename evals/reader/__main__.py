@@ -70,10 +70,8 @@ DATASET = Path("../shared/datasets/realtimeqa-dev")
 )
 @click.option(
     "--ship-years",
-    default="2020,2021",
-    show_default=True,
     help="Years the shipped model trains on, by the same recipe, once the held-out figures are "
-    "measured; the same as --train-years (the default) ships the measured model.",
+    "measured [default: --train-years, which ships the measured model].",
 )
 @click.option("--epochs", type=float, default=Recipe.epochs, show_default=True)
 @click.option(
@@ -99,7 +97,7 @@ def main(
     out: Path,
     train_years: str,
     valid_year: int,
-    ship_years: str,
+    ship_years: str | None,
     epochs: float,
     negatives: int,
     answerless: bool,
@@ -114,7 +112,7 @@ def main(
     same recipe and seed on SHIP_YEARS (unless they are TRAIN_YEARS), and the
     model card gives both.
     """
-    measured_years, shipped_years = _years(train_years), _years(ship_years)
+    measured_years, shipped_years = _years(train_years), _years(ship_years or train_years)
     if valid_year in measured_years:
         raise click.BadParameter(f"--valid-year {valid_year} is one of --train-years: it must be held out")
     questions = _questions(dataset, home, cache, rebuild)
