@@ -27,7 +27,14 @@ CATEGORIES = {
     "wrongly_abstained": "retrieved but abstained",
     "answered_unanswerable": "answered when unanswerable",
 }
-GROUP_METRICS = ("accuracy", "contains_answer", "hit_rate@5", "citation_precision", "abstention_recall")
+GROUP_METRICS = (
+    "accuracy",
+    "contains_answer",
+    "hit_rate@5",
+    "citation_precision",
+    "citation_support",
+    "abstention_recall",
+)
 TOP_TITLES = 3
 
 
@@ -106,7 +113,7 @@ def _metrics(results: Sequence[dict[str, Any]]) -> dict[str, float | None]:
             float(np.mean([r["abstained"] for r in unanswerable])) if unanswerable else None
         ),
     }
-    for name in ("contains_answer", "hit_rate@5", "citation_precision"):
+    for name in ("contains_answer", "hit_rate@5", "citation_precision", "citation_support"):
         values = [r["metrics"][name] for r in results if r["metrics"].get(name) is not None]
         row[name] = float(np.mean(values)) if values else None
     return row
@@ -145,6 +152,7 @@ def _column(metric: str) -> str:
     return {
         "contains_answer": "contains",
         "citation_precision": "cite_prec",
+        "citation_support": "cite_supp",
         "abstention_recall": "abst_rec",
     }.get(metric, metric)
 

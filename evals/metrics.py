@@ -94,6 +94,23 @@ def citation_precision(answer: Answer, evidence: Sequence[str]) -> float | None:
     return good / len(answer.citations)
 
 
+def citation_support(answer: Answer, evidence: Sequence[str], answers: Sequence[str]) -> float | None:
+    """Share of cited quotes that hold a gold answer or lie within gold evidence; None when nothing is cited.
+
+    A sentence of another outlet's article that states the answer supports it as
+    well as the gold passage does. `citation_precision` counts it wrong: in a
+    dataset whose gold passage is one quiz's brief, a news assistant that cites
+    the report the brief was written from loses there, not here.
+    """
+    if not answer.citations or not evidence:
+        return None
+    good = sum(
+        bool(evidence_in(c.quote, c.article_id, evidence)) or bool(contains_answer(c.quote, answers))
+        for c in answer.citations
+    )
+    return good / len(answer.citations)
+
+
 def faithfulness(answer: Answer) -> float | None:
     """Share of answer sentences that the verifier found supported by what they cite."""
     if answer.abstained or not answer.claims:

@@ -24,6 +24,7 @@ REPORTED = (
     "mrr@10",
     "ndcg@10",
     "citation_precision",
+    "citation_support",
     "faithfulness",
     "cited",
     "abstention_precision",

@@ -64,6 +64,7 @@ def _result(
             contains_answer=metrics.contains_answer(text, case.answers) if not answer.abstained else 0.0,
             semantic_similarity=_similarity(assistant, text, case.answers) if not answer.abstained else 0.0,
             citation_precision=metrics.citation_precision(answer, case.evidence),
+            citation_support=metrics.citation_support(answer, case.evidence, case.answers),
             faithfulness=metrics.faithfulness(answer),
             cited=float(bool(answer.citations)),
         )

@@ -96,6 +96,19 @@ def test_citation_precision_counts_quotes_that_hold_or_sit_inside_evidence() -> 
     assert metrics.citation_precision(cited, []) is None
 
 
+def test_citation_support_also_counts_another_articles_quote_that_states_the_answer() -> None:
+    cited = answer(
+        quotes=[
+            ("corpus/a.txt", "Putin decided to move the negotiations to Sochi."),
+            ("corpus/wire.txt", "The talks move to Sochi, the Kremlin said."),
+            ("corpus/wire.txt", "Talks were held in Astana last year."),
+        ]
+    )
+    assert metrics.citation_precision(cited, EVIDENCE) == pytest.approx(1 / 3)
+    assert metrics.citation_support(cited, EVIDENCE, ["Sochi"]) == pytest.approx(2 / 3)
+    assert metrics.citation_support(answer(), EVIDENCE, ["Sochi"]) is None
+
+
 def test_faithfulness_is_the_share_of_supported_claims() -> None:
     assert metrics.faithfulness(answer(claims=[True, False, True, True])) == 0.75
     assert metrics.faithfulness(answer(claims=[True], abstained=True)) is None
