@@ -82,6 +82,13 @@ DATASET = Path("../shared/datasets/realtimeqa-dev")
     help="Negatives sampled per question.",
 )
 @click.option(
+    "--hardest",
+    type=click.IntRange(0),
+    default=Recipe.hardest,
+    show_default=True,
+    help="Of the sampled negatives, how many are those the hand-set score ranks highest.",
+)
+@click.option(
     "--answerless/--no-answerless",
     default=Recipe.answerless,
     show_default=True,
@@ -100,6 +107,7 @@ def main(
     ship_years: str | None,
     epochs: float,
     negatives: int,
+    hardest: int,
     answerless: bool,
     max_steps: int,
     limit: int | None,
@@ -116,7 +124,9 @@ def main(
     if valid_year in measured_years:
         raise click.BadParameter(f"--valid-year {valid_year} is one of --train-years: it must be held out")
     questions = _questions(dataset, home, cache, rebuild)
-    recipe = Recipe(epochs=epochs, negatives=negatives, answerless=answerless, max_steps=max_steps)
+    recipe = Recipe(
+        epochs=epochs, negatives=negatives, hardest=hardest, answerless=answerless, max_steps=max_steps
+    )
     valid = [q for q in questions if q.year == valid_year][:limit]
     if not valid:
         raise click.ClickException(f"no questions for {valid_year} in {cache}")

@@ -15,7 +15,7 @@ held-out years, beside the hand-set threshold judged the same way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import click
@@ -23,7 +23,16 @@ import numpy as np
 
 from evals.reader import candidates as candidate_file
 from evals.reader.candidates import Question
-from evals.reader.combine import Judged, fit, hand_set, hand_set_way, rotate
+from evals.reader.combine import (
+    Judged,
+    fit,
+    hand_set,
+    hand_set_way,
+    held_out_reading,
+    log_odds,
+    readers_by_year,
+    rotate,
+)
 from evals.reader.figures import Figures, best_threshold
 
 # What the candidates of one question show together.
@@ -39,15 +48,18 @@ QUESTION_FEATURES = (
     "best_time",
     "top3_evidence",
 )
+# What a reader that did not train on the question's year says of its candidates.
+READER_FEATURES = ("best_reader_logit", "top_reader_logit")
 
 
-def aggregates(question: Question) -> np.ndarray:
-    """`QUESTION_FEATURES` of one question, from its candidates as the answerer weighs them."""
+def aggregates(question: Question, reader: np.ndarray | None = None) -> np.ndarray:
+    """`QUESTION_FEATURES` of one question, from its candidates as the answerer weighs them, and
+    `READER_FEATURES` when the reader's probabilities for them are given."""
     evidence, ranked = hand_set(question)
     top = int(np.argmax(ranked))
     ordered = np.sort(evidence)[::-1]
     sentences = question.sentences
-    return np.array(
+    known = np.array(
         [
             ordered[0],
             ordered[0] - (ordered[1] if len(ordered) > 1 else 0.0),
@@ -61,28 +73,42 @@ def aggregates(question: Question) -> np.ndarray:
             float(ordered[:3].mean()),
         ]
     )
+    if reader is None:
+        return known
+    odds = log_odds(reader)
+    return np.r_[known, odds.max(), odds[top]]
 
 
-def answerable_probability(fitted_on: Sequence[Question], judged: Sequence[Question]) -> list[float]:
+def answerable_probability(
+    fitted_on: Sequence[Question],
+    judged: Sequence[Question],
+    reader: Mapping[str, np.ndarray] | None = None,
+) -> list[float]:
     """P(the articles answer) for `judged`, by a logistic regression fitted on `fitted_on`."""
-    columns = np.vstack([aggregates(q) for q in fitted_on])
+
+    def rows(questions: Sequence[Question]) -> np.ndarray:
+        return np.vstack([aggregates(q, reader[q.id] if reader else None) for q in questions])
+
+    columns = rows(fitted_on)
     mean, spread = columns.mean(axis=0), columns.std(axis=0) + 1e-9
+    names = QUESTION_FEATURES + (READER_FEATURES if reader else ())
     model = fit(
-        QUESTION_FEATURES,
-        (columns - mean) / spread,
-        np.array([0.0 if q.unanswerable else 1.0 for q in fitted_on]),
+        names, (columns - mean) / spread, np.array([0.0 if q.unanswerable else 1.0 for q in fitted_on])
     )
-    return list(model.probabilities((np.vstack([aggregates(q) for q in judged]) - mean) / spread))
+    return list(model.probabilities((rows(judged) - mean) / spread))
 
 
-def rotation(questions: Sequence[Question]) -> dict[str, Figures]:
-    """The question-level model by year rotation, the hand-set threshold beside it."""
+def rotation(
+    questions: Sequence[Question], reader: Mapping[str, np.ndarray] | None = None
+) -> dict[str, Figures]:
+    """The question-level model by year rotation, the hand-set threshold beside it; with `reader`
+    (`held_out_reading`), what the reader says joins the aggregates."""
 
     def judge(fitted_on: list[Question], judged: list[Question]) -> Judged:
         threshold = best_threshold(
-            fitted_on, [np.array([p]) for p in answerable_probability(fitted_on, fitted_on)]
+            fitted_on, [np.array([p]) for p in answerable_probability(fitted_on, fitted_on, reader)]
         )
-        margins = [np.array([p - threshold]) for p in answerable_probability(fitted_on, judged)]
+        margins = [np.array([p - threshold]) for p in answerable_probability(fitted_on, judged, reader)]
         hand = hand_set_way(judged)
         return {"question-level": (margins, hand[1]), "hand-set": hand}
 
@@ -91,10 +117,20 @@ def rotation(questions: Sequence[Question]) -> dict[str, Figures]:
 
 @click.command()
 @candidate_file.candidates_option
-def main(cache: Path) -> None:
+@click.option(
+    "--reader-for",
+    "held_out",
+    multiple=True,
+    metavar="YEAR=DIR",
+    help="A reader that did not train on YEAR reads YEAR's candidates (one per year): what it says "
+    "then joins the question's aggregates.",
+)
+def main(cache: Path, held_out: tuple[str, ...]) -> None:
     """Print held-out abstention of a question-level model beside the hand-set threshold."""
     questions = [q for q in candidate_file.read(cache) if q.sentences]
-    for title, result in rotation(questions).items():
+    readers = readers_by_year(held_out, {q.year for q in questions})
+    read = held_out_reading(questions, readers) if readers else None
+    for title, result in rotation(questions, read).items():
         click.echo(result.table(title))
 
 

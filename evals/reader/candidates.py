@@ -20,7 +20,12 @@ import click
 from evals.datasets import EvalCase
 from evals.metrics import contains_answer
 from rag.assistant import Assistant
-from rag.components.answerer.extractive import ExtractiveAnswerer, reader_passage
+from rag.components.answerer.extractive import (
+    CHUNK_WEIGHT,
+    ExtractiveAnswerer,
+    SentenceFeatures,
+    reader_passage,
+)
 from rag.query.candidates import with_antecedent
 
 # Where `python -m evals.reader` keeps the labelled candidates it builds from the dev store.
@@ -52,6 +57,23 @@ class Sentence:
     overlap: float = 0.0
     kind: float = 0.0
     missing_names: float = 0.0
+
+
+def known(sentence: Sentence) -> SentenceFeatures:
+    """What the answerer knew of a candidate, as it weighs it."""
+    return SentenceFeatures(
+        sentence.dense,
+        sentence.overlap,
+        sentence.kind,
+        sentence.missing_names,
+        sentence.time,
+        sentence.chunk_score,
+    )
+
+
+def hand_set_score(sentence: Sentence) -> float:
+    """What the answerer ranks a candidate by without a reader (`ExtractiveAnswerer.score`)."""
+    return known(sentence).evidence() + CHUNK_WEIGHT * sentence.chunk_score
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Would a learned combination of what the answerer knows beat the hand-set weights? Measured by year.
 
-`python -m evals.reader.combine [--candidates FILE] [--reader DIR]`
+`python -m evals.reader.combine [--candidates FILE] [--reader DIR | --reader-for YEAR=DIR ...]`
 
 The answerer weighs a candidate sentence by hand-set constants (`SentenceFeatures.evidence`
 plus `CHUNK_WEIGHT` times its chunk score) and abstains below `abstain_threshold`. Here
@@ -12,7 +12,11 @@ probability's margin over the threshold chosen on the fitted questions):
   abstention pooled over the three held-out years;
 - with a reader (trained on 2020-21), its log-odds join the features and the figures
   are for 2022 only, the combination fitted by five-fold cross-validation over its
-  questions, so neither the reader nor the weights saw the questions judged.
+  questions, so neither the reader nor the weights saw the questions judged;
+- with a reader for each year that did not train on it (`--reader-for`, out of fold:
+  the shipped one for 2022, `python -m evals.reader --train-years 2020,2022
+  --valid-year 2021` for 2021, and so on), the shipped rule (`near_ties`) and the
+  learned weights with the reader among them are judged by year rotation as well.
 """
 
 from __future__ import annotations
@@ -27,14 +31,9 @@ import click
 import numpy as np
 
 from evals.reader import candidates as candidate_file
-from evals.reader.candidates import Question
-from evals.reader.figures import Figures, best_threshold, figures
-from rag.components.answerer.extractive import (
-    CHUNK_WEIGHT,
-    DENSE_WEIGHT,
-    KIND_BONUS,
-    NAME_PENALTY,
-)
+from evals.reader.candidates import Question, hand_set_score, known
+from evals.reader.figures import Figures, best_threshold, figures, ranking
+from rag.components.answerer.extractive import MARGIN, READER_SAYS_IT_ANSWERS
 from rag.query.answer_types import names
 from rag.text.terms import content_terms
 
@@ -120,6 +119,12 @@ def fit(features: tuple[str, ...], columns: np.ndarray, labels: np.ndarray, l2: 
     return Logistic(features, weights[:-1], float(weights[-1]))
 
 
+def log_odds(probabilities: np.ndarray) -> np.ndarray:
+    """The reader's probabilities as log-odds, which a logistic regression weighs linearly."""
+    clipped = np.clip(probabilities, 1e-6, 1 - 1e-6)
+    return np.log(clipped / (1 - clipped))
+
+
 def columns(question: Question, features: tuple[str, ...], reader: np.ndarray | None = None) -> np.ndarray:
     """One row per candidate of `question`: its `features`, the reader's log-odds among them."""
     known = []
@@ -127,8 +132,7 @@ def columns(question: Question, features: tuple[str, ...], reader: np.ndarray | 
         if name == READER:
             if reader is None:
                 raise ValueError(f"{READER} needs the reader's probabilities")
-            odds = np.clip(reader, 1e-6, 1 - 1e-6)
-            known.append(np.log(odds / (1 - odds)))
+            known.append(log_odds(reader))
         elif name in DERIVED:
             known.append(DERIVED[name](question))
         else:
@@ -138,17 +142,22 @@ def columns(question: Question, features: tuple[str, ...], reader: np.ndarray | 
 
 def hand_set(question: Question) -> tuple[np.ndarray, np.ndarray]:
     """The answerer's own evidence (abstention) and ranking score of each candidate."""
-    evidence = np.array(
-        [
-            DENSE_WEIGHT * s.dense
-            + (1 - DENSE_WEIGHT) * s.overlap
-            + KIND_BONUS * s.kind
-            - NAME_PENALTY * s.missing_names
-            + s.time
-            for s in question.sentences
-        ]
-    )
-    return evidence, evidence + CHUNK_WEIGHT * np.array([s.chunk_score for s in question.sentences])
+    evidence = np.array([known(s).evidence() for s in question.sentences])
+    return evidence, np.array([hand_set_score(s) for s in question.sentences])
+
+
+def near_ties(question: Question, probabilities: np.ndarray) -> np.ndarray:
+    """The shipped rule as a ranking (`ExtractiveAnswerer._select`): among the sentences that could
+    be quoted and score within `MARGIN` of the best, the reader's probability plus the chunk and
+    time terms decide, unless it gives them all under `READER_SAYS_IT_ANSWERS`."""
+    evidence, ranked = hand_set(question)
+    answering = evidence >= HAND_THRESHOLD
+    if not answering.any():
+        return ranked
+    pool = answering & (ranked >= ranked[answering].max() - MARGIN)
+    if pool.sum() < 2 or probabilities[pool].max() < READER_SAYS_IT_ANSWERS:
+        return np.where(answering, ranked, -np.inf)
+    return np.where(pool, ranking(question, probabilities), -np.inf)
 
 
 def learned(
@@ -202,11 +211,19 @@ def hand_set_way(judged: Sequence[Question]) -> tuple[list[np.ndarray], list[np.
     return [e - HAND_THRESHOLD for e in evidence], list(ranked)
 
 
-def rotation(questions: Sequence[Question], features: tuple[str, ...]) -> dict[str, Figures]:
-    """Learned weights over `features` by year rotation, the hand-set sum beside them."""
+def rotation(
+    questions: Sequence[Question],
+    features: tuple[str, ...],
+    reader: Mapping[str, np.ndarray] | None = None,
+) -> dict[str, Figures]:
+    """Learned weights over `features` by year rotation, the hand-set sum beside them.
+
+    With `reader` (each question's probabilities from a reader that did not train on its
+    year, `held_out_reading`), `READER` may be one of the features.
+    """
 
     def judge(fitted_on: list[Question], judged: list[Question]) -> Judged:
-        _, probabilities, threshold = learned(fitted_on, judged, features)
+        _, probabilities, threshold = learned(fitted_on, judged, features, reader)
         return {
             "learned": ([p - threshold for p in probabilities], probabilities),
             "hand-set": hand_set_way(judged),
@@ -242,8 +259,57 @@ def cross_validated(
     return figures(questions, scaled, 0.0, ranked=probabilities)
 
 
+def _near_ties_way(judged: Sequence[Question], reader: Mapping[str, np.ndarray]) -> Judged:
+    """The shipped rule and the hand-set order, both abstaining by the hand-set threshold."""
+    hand = hand_set_way(judged)
+    return {"near ties (shipped)": (hand[0], [near_ties(q, reader[q.id]) for q in judged]), "hand-set": hand}
+
+
+def held_out_reading(questions: Sequence[Question], readers: Mapping[int, Path]) -> dict[str, np.ndarray]:
+    """Each question's probabilities from the reader that did not train on its year."""
+    from rag.components.reader import Reader
+
+    read: dict[str, np.ndarray] = {}
+    for year, folder in sorted(readers.items()):
+        reader = Reader(folder)
+        for question in questions:
+            if question.year == year:
+                read[question.id] = reader.probabilities(
+                    question.question, [s.passage for s in question.sentences]
+                )
+    return read
+
+
+def readers_by_year(values: Sequence[str], years: set[int]) -> dict[int, Path]:
+    """`YEAR=DIR` options as a map; every year of the candidates needs one (else none at all)."""
+    readers: dict[int, Path] = {}
+    for value in values:
+        year, _, folder = value.partition("=")
+        if not year.strip().isdigit() or not folder or not Path(folder).is_dir():
+            raise click.BadParameter(
+                f"{value!r}: YEAR=DIR with an existing reader folder", param_hint="--reader-for"
+            )
+        if int(year) in readers:
+            raise click.BadParameter(f"{year} is given twice", param_hint="--reader-for")
+        readers[int(year)] = Path(folder)
+    if readers and set(readers) != years:
+        raise click.BadParameter(
+            f"needs a reader for each year of the candidates ({', '.join(map(str, sorted(years)))})",
+            param_hint="--reader-for",
+        )
+    return readers
+
+
 @click.command()
 @candidate_file.candidates_option
+@click.option(
+    "--reader-for",
+    "held_out",
+    multiple=True,
+    metavar="YEAR=DIR",
+    help="A reader that did not train on YEAR reads YEAR's candidates (one per year): its log-odds "
+    "then join the learned features in the year rotation.",
+)
 @click.option(
     "--reader",
     "reader_folder",
@@ -258,11 +324,22 @@ def cross_validated(
     multiple=True,
     help="Add a cue read from the text to the learned features (repeatable).",
 )
-def main(cache: Path, reader_folder: Path | None, year: int, derived: tuple[str, ...]) -> None:
+def main(
+    cache: Path, held_out: tuple[str, ...], reader_folder: Path | None, year: int, derived: tuple[str, ...]
+) -> None:
     """Print held-out figures of learned and hand-set weights over the candidates' features."""
     questions = [q for q in candidate_file.read(cache) if q.sentences]
+    readers = readers_by_year(held_out, {q.year for q in questions})
     for title, result in rotation(questions, FEATURES + derived).items():
         click.echo(result.table(title))
+    if readers:
+        read = held_out_reading(questions, readers)
+        for title, result in rotate(questions, lambda _, judged: _near_ties_way(judged, read)).items():
+            click.echo(result.table(title))
+        for features in ((READER, "chunk_score", "time"), (READER, *FEATURES, *derived)):
+            for title, result in rotation(questions, features, read).items():
+                if title.startswith("learned"):
+                    click.echo(result.table(f"{' + '.join(features)}: {title}"))
     if reader_folder is None:
         return
     from rag.components.reader import Reader

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.reader.candidates import Question, Sentence
+from evals.reader.candidates import Question, Sentence, hand_set_score
 from rag.components.embedding import default_model_path
 from rag.components.embedding.onnx import export_bert, quantize_int8
 from rag.components.reader import CONFIG_FILE, MODEL_FILE, TOKENIZER_FILE
@@ -31,6 +31,9 @@ class Recipe:
     epochs: float = 2.0
     # Negatives sampled per question (all its positives are kept).
     negatives: int = 8
+    # Of those, how many are the ones the hand-set score ranks highest: the near ties the reader
+    # settles in use; the rest are drawn at random.
+    hardest: int = 0
     batch_size: int = 16
     learning_rate: float = 4e-5
     warmup_ratio: float = 0.1
@@ -61,12 +64,19 @@ def training_pairs(questions: Sequence[Question], recipe: Recipe) -> list[Pair]:
         keep = len(negatives) if question.unanswerable else min(recipe.negatives, len(negatives))
         pairs += [
             Pair(question.question, sentence.passage, sentence.label)
-            for sentence in positives + rng.sample(negatives, keep)
+            for sentence in positives + _negatives(negatives, keep, recipe.hardest, rng)
         ]
         if recipe.answerless:
             pairs += [Pair(question.question, text, 0) for text in _answerless(positives, question.answers)]
     rng.shuffle(pairs)
     return pairs
+
+
+def _negatives(negatives: Sequence[Sentence], keep: int, hardest: int, rng: random.Random) -> list[Sentence]:
+    """`keep` negatives: the `hardest` ones the hand-set score ranks highest, the rest at random."""
+    ranked = sorted(negatives, key=hand_set_score, reverse=True)
+    hard = ranked[: min(hardest, keep)]
+    return hard + rng.sample(ranked[len(hard) :], keep - len(hard))
 
 
 def _answerless(positives: Sequence[Sentence], answers: Sequence[str]) -> list[str]:

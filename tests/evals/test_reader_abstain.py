@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from evals.reader import candidates
-from evals.reader.abstain import QUESTION_FEATURES, aggregates, main, rotation
+from evals.reader.abstain import QUESTION_FEATURES, READER_FEATURES, aggregates, main, rotation
 from tests.evals.test_reader_combine import made_up
 
 
@@ -40,3 +42,15 @@ def test_the_command_prints_both_ways_for_each_held_out_year(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert "question-level 2020: 20 questions, 4 unanswerable" in result.output
     assert "hand-set, held-out years pooled: 40 questions, 8 unanswerable" in result.output
+
+
+def test_what_a_held_out_reader_says_joins_the_aggregates() -> None:
+    questions = made_up(2020, 40, 1) + made_up(2021, 40, 2) + made_up(2022, 40, 3)
+    said = {q.id: np.array([0.9 if s.label else 0.1 for s in q.sentences]) for q in questions}
+
+    described = aggregates(questions[1], said[questions[1].id])
+    result = rotation(questions, said)
+
+    assert len(described) == len(QUESTION_FEATURES) + len(READER_FEATURES)
+    assert described[-2] == pytest.approx(np.log(9))  # the best log-odds
+    assert result["question-level, held-out years pooled"].abstention_recall == 1.0

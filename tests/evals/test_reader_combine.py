@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from evals.reader import candidates
 from evals.reader.candidates import Question, Sentence
-from evals.reader.combine import DERIVED, FEATURES, columns, fit, main, rotation
+from evals.reader.combine import DERIVED, FEATURES, READER, columns, fit, main, near_ties, rotation
 
 
 def made_up(year: int, count: int, seed: int) -> list[Question]:
@@ -104,3 +104,53 @@ def test_novelty_and_new_names_count_what_a_candidate_adds_to_the_question() -> 
     assert list(DERIVED["new_names"](question)) == [0.0, pytest.approx(2 / 3)]
     assert DERIVED["novelty"](question)[0] < DERIVED["novelty"](question)[1]
     assert list(DERIVED["asked_overlap"](question)) == [0.0, 0.5]  # "found" of {company, found}
+
+
+def test_a_held_out_reader_joins_the_rotation_as_a_feature() -> None:
+    questions = made_up(2020, 40, 1) + made_up(2021, 40, 2) + made_up(2022, 40, 3)
+    # What a reader that read each year without training on it said: sure of every answering sentence.
+    said = {q.id: np.array([0.95 if s.label else 0.2 for s in q.sentences]) for q in questions}
+
+    alone = rotation(questions, ("dense", "chunk_score"))
+    read = rotation(questions, (READER, "dense", "chunk_score"), said)
+
+    assert alone["learned, held-out years pooled"].top1 < 0.8
+    assert read["learned, held-out years pooled"].top1 == 1.0
+
+
+def test_the_command_needs_a_held_out_reader_for_every_year(tmp_path, tiny_reader) -> None:
+    path = tmp_path / "candidates.jsonl"
+    candidates.write(made_up(2020, 10, 1) + made_up(2021, 10, 2), path)
+
+    both = CliRunner().invoke(
+        main,
+        [
+            "--candidates",
+            str(path),
+            "--reader-for",
+            f"2020={tiny_reader}",
+            "--reader-for",
+            f"2021={tiny_reader}",
+        ],
+    )
+    one = CliRunner().invoke(main, ["--candidates", str(path), "--reader-for", f"2020={tiny_reader}"])
+
+    assert both.exit_code == 0, both.output
+    assert "near ties (shipped), held-out years pooled: 20 questions" in both.output
+    assert "reader_logit + chunk_score + time: learned, held-out years pooled: 20 questions" in both.output
+    assert one.exit_code == 2 and "needs a reader for each year of the candidates (2020, 2021)" in one.output
+
+
+def test_near_ties_rank_as_the_answerer_chooses() -> None:
+    def candidate(overlap: float, label: int) -> Sentence:
+        return Sentence("s", "s", chunk_score=1.0, time=0.0, label=label, dense=0.5, overlap=overlap)
+
+    # The hand-set score prefers the first by a hair; the third is far behind.
+    question = Question("q", 2022, "q?", False, [candidate(0.62, 0), candidate(0.60, 1), candidate(0.1, 0)])
+
+    sure = near_ties(question, np.array([0.3, 0.9, 0.99]))
+    unsure = near_ties(question, np.array([0.3, 0.4, 0.99]))
+
+    assert int(np.argmax(sure)) == 1  # the reader settles the near tie
+    assert np.isinf(sure[2])  # a sentence far behind is never reached, however sure the reader
+    assert int(np.argmax(unsure)) == 0  # all near ties under one half: the hand-set order stands

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +72,19 @@ def test_pairs_keep_every_positive_and_a_seeded_sample_of_negatives() -> None:
     assert training_pairs([question], Recipe(negatives=5, seed=14)) != pairs
     unanswerable = Question("u", 2021, "Who?", True, [sentence(f"No {i}.", 0) for i in range(20)])
     assert len(training_pairs([unanswerable], recipe)) == 20  # its near misses are all kept
+
+
+def test_the_hardest_negatives_are_the_ones_the_hand_set_score_ranks_highest() -> None:
+    near = [replace(sentence(f"Near {i}.", 0), overlap=0.9 - i / 100) for i in range(3)]
+    far = [replace(sentence(f"Far {i}.", 0), overlap=0.0) for i in range(20)]
+    question = Question("q", 2021, "Who?", False, [sentence("Yes it is him.", 1), *far, *near])
+
+    hard = training_pairs([question], Recipe(negatives=5, hardest=3))
+    random_only = training_pairs([question], Recipe(negatives=5))
+
+    assert {p.passage for p in hard if p.passage.startswith("Near")} == {"Near 0.", "Near 1.", "Near 2."}
+    assert sum(p.passage.startswith("Far") for p in hard) == 2 and len(hard) == 6
+    assert sum(p.passage.startswith("Near") for p in random_only) < 3
 
 
 def test_each_positive_comes_back_with_its_answer_taken_out_as_a_negative() -> None:
