@@ -59,7 +59,7 @@ class Sentence:
     missing_names: float = 0.0
 
 
-def known(sentence: Sentence) -> SentenceFeatures:
+def sentence_features(sentence: Sentence) -> SentenceFeatures:
     """What the answerer knew of a candidate, as it weighs it."""
     return SentenceFeatures(
         sentence.dense,
@@ -73,7 +73,7 @@ def known(sentence: Sentence) -> SentenceFeatures:
 
 def hand_set_score(sentence: Sentence) -> float:
     """What the answerer ranks a candidate by without a reader (`ExtractiveAnswerer.score`)."""
-    return known(sentence).evidence() + CHUNK_WEIGHT * sentence.chunk_score
+    return sentence_features(sentence).evidence() + CHUNK_WEIGHT * sentence.chunk_score
 
 
 @dataclass(frozen=True)

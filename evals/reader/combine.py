@@ -31,7 +31,7 @@ import click
 import numpy as np
 
 from evals.reader import candidates as candidate_file
-from evals.reader.candidates import Question, hand_set_score, known
+from evals.reader.candidates import Question, hand_set_score, sentence_features
 from evals.reader.figures import Figures, best_threshold, figures, ranking
 from rag.components.answerer.extractive import MARGIN, READER_SAYS_IT_ANSWERS
 from rag.query.answer_types import names
@@ -142,7 +142,7 @@ def columns(question: Question, features: tuple[str, ...], reader: np.ndarray | 
 
 def hand_set(question: Question) -> tuple[np.ndarray, np.ndarray]:
     """The answerer's own evidence (abstention) and ranking score of each candidate."""
-    evidence = np.array([known(s).evidence() for s in question.sentences])
+    evidence = np.array([sentence_features(s).evidence() for s in question.sentences])
     return evidence, np.array([hand_set_score(s) for s in question.sentences])
 
 
