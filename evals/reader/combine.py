@@ -266,7 +266,8 @@ def _near_ties_way(judged: Sequence[Question], reader: Mapping[str, np.ndarray])
 
 
 def held_out_reading(questions: Sequence[Question], readers: Mapping[int, Path]) -> dict[str, np.ndarray]:
-    """Each question's probabilities from the reader that did not train on its year."""
+    """Each question's probabilities from the reader given for its year (one that did not train on
+    it); questions of other years are not read."""
     from rag.components.reader import Reader
 
     read: dict[str, np.ndarray] = {}
@@ -342,11 +343,8 @@ def main(
                     click.echo(result.table(f"{' + '.join(features)}: {title}"))
     if reader_folder is None:
         return
-    from rag.components.reader import Reader
-
-    reader = Reader(reader_folder)
     judged = [q for q in questions if q.year == year]
-    read = {q.id: reader.probabilities(q.question, [s.passage for s in q.sentences]) for q in judged}
+    read = held_out_reading(judged, {year: reader_folder})
     for features in ((READER,), (READER, "chunk_score", "time"), (READER, *FEATURES)):
         click.echo(cross_validated(judged, features, read).table(f"{' + '.join(features)}, {year}"))
 
