@@ -32,8 +32,8 @@ import numpy as np
 
 from evals.reader import candidates as candidate_file
 from evals.reader.candidates import Question, hand_set_score, sentence_features
-from evals.reader.figures import Figures, best_threshold, figures, ranking
-from rag.components.answerer.extractive import MARGIN, READER_SAYS_IT_ANSWERS
+from evals.reader.figures import Figures, best_threshold, figures
+from rag.components.answerer.extractive import near_tie_pool, near_tie_relevance
 from rag.query.answer_types import names
 from rag.text.terms import content_terms
 
@@ -147,17 +147,22 @@ def hand_set(question: Question) -> tuple[np.ndarray, np.ndarray]:
 
 
 def near_ties(question: Question, probabilities: np.ndarray) -> np.ndarray:
-    """The shipped rule as a ranking (`ExtractiveAnswerer._select`): among the sentences that could
-    be quoted and score within `MARGIN` of the best, the reader's probability plus the chunk and
-    time terms decide, unless it gives them all under `READER_SAYS_IT_ANSWERS`."""
+    """The shipped rule as a ranking (`ExtractiveAnswerer._select`, through the same
+    `near_tie_pool` and `near_tie_relevance`): among the sentences that could be quoted and score
+    within `MARGIN` of the best, the reader's order decides when it says one of them answers."""
     evidence, ranked = hand_set(question)
     answering = evidence >= HAND_THRESHOLD
     if not answering.any():
         return ranked
-    pool = answering & (ranked >= ranked[answering].max() - MARGIN)
-    if pool.sum() < 2 or probabilities[pool].max() < READER_SAYS_IT_ANSWERS:
+    pool = near_tie_pool(evidence, ranked, HAND_THRESHOLD)
+    chunk = np.array([s.chunk_score for s in question.sentences])
+    time = np.array([s.time for s in question.sentences])
+    relevance = near_tie_relevance(probabilities[pool], chunk[pool], time[pool]) if pool.sum() > 1 else None
+    if relevance is None:
         return np.where(answering, ranked, -np.inf)
-    return np.where(pool, ranking(question, probabilities), -np.inf)
+    order = np.full(len(ranked), -np.inf)
+    order[pool] = relevance
+    return order
 
 
 def learned(

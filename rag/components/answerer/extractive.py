@@ -271,11 +271,12 @@ class ExtractiveAnswerer:
         """Maximal marginal relevance among the sentences that answer, close to the best of them.
 
         Within `MARGIN` of the best the hand-set score cannot tell which answers: the reader
-        (when there is one) orders those near ties, and its order is the relevance MMR weighs.
+        (when there is one) orders those near ties (`near_tie_relevance`), and its order is the
+        relevance MMR weighs.
         """
-        answering = [i for i, item in enumerate(scored) if item.evidence >= self.threshold]
-        floor = scored[answering[0]].score - MARGIN
-        pool = [i for i in answering if scored[i].score >= floor]
+        evidence = np.array([item.evidence for item in scored])
+        scores = np.array([item.score for item in scored])
+        pool = [int(i) for i in np.flatnonzero(near_tie_pool(evidence, scores, self.threshold))]
         relevance = dict(zip(pool, self._relevance(question, [scored[i] for i in pool]), strict=True))
         pool.sort(key=lambda i: relevance[i], reverse=True)
         chosen = [pool.pop(0)]
@@ -293,19 +294,36 @@ class ExtractiveAnswerer:
         return [scored[i] for i in chosen]
 
     def _relevance(self, question: str, near_ties: list[ScoredSentence]) -> list[float]:
-        """How well each near tie answers: the reader's probability plus the chunk and time terms
-        (the retriever's knowledge, which the reader does not see); the score without a reader, or
-        when the reader finds no near tie that answers."""
+        """How well each near tie answers: `near_tie_relevance` when there is a reader, else the score."""
         if self.reader is not None and len(near_ties) > 1:
             read = self.reader.probabilities(question, [reader_passage(item.candidate) for item in near_ties])
-            # Below one half for all of them it judges that none answers, and its order would be the
-            # chunk and time terms alone ("a toll from March" over "a weight limit of 20 tonnes").
-            if read.max() >= READER_SAYS_IT_ANSWERS:
-                return [
-                    float(probability) + CHUNK_WEIGHT * item.chunk.score + item.time
-                    for item, probability in zip(near_ties, read, strict=True)
-                ]
+            relevance = near_tie_relevance(
+                read,
+                np.array([item.chunk.score for item in near_ties]),
+                np.array([item.time for item in near_ties]),
+            )
+            if relevance is not None:
+                return [float(value) for value in relevance]
         return [item.score for item in near_ties]
+
+
+def near_tie_pool(evidence: np.ndarray, scores: np.ndarray, threshold: float) -> np.ndarray:
+    """Which sentences are near ties: those that could be quoted (evidence at `threshold`) and
+    score within `MARGIN` of the best of them. All false when none could be quoted."""
+    answering = evidence >= threshold
+    if not answering.any():
+        return answering
+    return answering & (scores >= scores[answering].max() - MARGIN)
+
+
+def near_tie_relevance(probabilities: np.ndarray, chunk: np.ndarray, time: np.ndarray) -> np.ndarray | None:
+    """The reader's order of the near ties: its probability plus the chunk and time terms (what the
+    retriever knows and the reader does not see). None when it gives every one under
+    `READER_SAYS_IT_ANSWERS`: it judges that none answers, and its order would be the chunk and
+    time terms alone ("a toll from March" over "a weight limit of 20 tonnes")."""
+    if probabilities.max() < READER_SAYS_IT_ANSWERS:
+        return None
+    return probabilities + CHUNK_WEIGHT * chunk + time
 
 
 def abstention(question: str, chunks: list[RetrievedChunk]) -> Answer:
