@@ -17,7 +17,7 @@ from evals.reader import candidates as candidate_file
 from evals.reader.candidates import Question
 from evals.reader.card import Training, model_card
 from evals.reader.figures import best_threshold, figures
-from evals.reader.train import Recipe, describe, export, train, training_pairs
+from evals.reader.train import LOSSES, Recipe, describe, export, train, training_pairs
 from rag.components.reader import TRAINED, Reader
 from rag.settings import Settings
 
@@ -94,6 +94,14 @@ DATASET = Path("../shared/datasets/realtimeqa-dev")
     show_default=True,
     help="Also train on each positive with its gold answer replaced by 'it', as a negative.",
 )
+@click.option(
+    "--loss",
+    type=click.Choice(LOSSES),
+    default=Recipe.loss,
+    show_default=True,
+    help="pointwise: binary cross-entropy per sentence (probabilities a threshold can be set on); "
+    "listwise: LambdaLoss over each answerable question's candidates.",
+)
 @click.option("--max-steps", type=int, default=-1, help="Stop after N steps (a smoke run).")
 @click.option("--limit", type=click.IntRange(1), help="Only the first N questions of each split.")
 def main(
@@ -109,6 +117,7 @@ def main(
     negatives: int,
     hardest: int,
     answerless: bool,
+    loss: str,
     max_steps: int,
     limit: int | None,
 ) -> None:
@@ -125,7 +134,12 @@ def main(
         raise click.BadParameter(f"--valid-year {valid_year} is one of --train-years: it must be held out")
     questions = _questions(dataset, home, cache, rebuild)
     recipe = Recipe(
-        epochs=epochs, negatives=negatives, hardest=hardest, answerless=answerless, max_steps=max_steps
+        epochs=epochs,
+        negatives=negatives,
+        hardest=hardest,
+        answerless=answerless,
+        loss=loss,
+        max_steps=max_steps,
     )
     valid = [q for q in questions if q.year == valid_year][:limit]
     if not valid:

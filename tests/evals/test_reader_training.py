@@ -13,7 +13,7 @@ from evals.datasets import load_dataset
 from evals.reader import candidates
 from evals.reader.candidates import Question, Sentence
 from evals.reader.figures import best_threshold, figures
-from evals.reader.train import Pair, Recipe, training_pairs
+from evals.reader.train import Pair, Recipe, training_lists, training_pairs
 from rag.assistant import Assistant
 from rag.components.reader import Reader
 from tests.paths import ROOT
@@ -103,6 +103,18 @@ def test_each_positive_comes_back_with_its_answer_taken_out_as_a_negative() -> N
     assert len(training_pairs([question], Recipe(answerless=False))) == len(pairs) - 1
 
 
+def test_listwise_training_reads_each_answerable_question_as_one_list() -> None:
+    answerable = Question("q", 2021, "Who?", False, [sentence("Yes it is him.", 1), sentence("No.", 0)])
+    unanswerable = Question("u", 2021, "Where?", True, [sentence(f"No {i}.", 0) for i in range(4)])
+
+    lists = training_lists(training_pairs([answerable, unanswerable], Recipe()))
+
+    # The unanswerable question's list ranks nothing: no positive to put first.
+    assert list(lists) == ["Who?"]
+    passages, labels = lists["Who?"]
+    assert sorted(zip(passages, labels, strict=True)) == [("No.", 0.0), ("Yes it is him.", 1.0)]
+
+
 def test_a_few_steps_train_export_and_load_as_a_reader(
     seed_candidates: list[Question], tiny_reader: Path
 ) -> None:
@@ -155,3 +167,25 @@ def test_make_reader_measures_on_a_held_out_year_then_ships_a_model_trained_on_m
     assert "measured by a model trained on 2020" in card and "seed on 2020,2021" in card
     assert json.loads((out / "reader.json").read_text())["trained_on"] == "2020,2021"
     assert Reader(out).probabilities("Who?", ["Someone.", "No one."]).shape == (2,)
+
+
+def test_make_reader_trains_listwise_when_asked(seed_candidates: list[Question], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from evals.reader.__main__ import main
+
+    dated = [replace(q, year=2020 if i % 2 else 2021) for i, q in enumerate(seed_candidates)]
+    candidates.write(dated, tmp_path / "candidates.jsonl")
+    out = tmp_path / "reader"
+    common = ["--candidates", str(tmp_path / "candidates.jsonl"), "--out", str(out), "--max-steps", "2"]
+
+    result = CliRunner().invoke(
+        main, [*common, "--train-years", "2020", "--valid-year", "2021", "--loss", "listwise"]
+    )
+    wrong = CliRunner().invoke(main, [*common, "--loss", "pairwise"])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "reader.json").read_text())["recipe"]["loss"] == "listwise"
+    assert "`LambdaLoss`" in (out / "README.md").read_text()
+    assert Reader(out).probabilities("Who?", ["Someone.", "No one."]).shape == (2,)
+    assert wrong.exit_code == 2 and "'pairwise' is not one of 'pointwise', 'listwise'" in wrong.output
