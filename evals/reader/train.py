@@ -3,7 +3,7 @@
 Pointwise (binary cross-entropy) so its outputs are probabilities a threshold
 can be set on; `loss="listwise"` trains the same sample with LambdaLoss over
 each question's candidates instead, which optimises the choice among them
-directly (measured, not kept: README, *The reader*). Every positive of a
+directly (measured, not kept: docs/reader.md, *Other training recipes*). Every positive of a
 question is kept with a seeded sample of its negatives; an unanswerable
 question keeps all of its candidates, since they are the near misses
 abstention is about (the right topic, not the thing asked).

@@ -19,7 +19,7 @@ DEV_SET = SHARED / "datasets" / "realtimeqa-dev"
 pytestmark = pytest.mark.skipif(
     not (DEV_SET / "corpus.jsonl").is_file(), reason=f"{DEV_SET} is absent (../shared not mounted)"
 )
-# Measured on the slice (extractive answerer, k=5; see the README), each floor a little below.
+# Measured on the slice (extractive answerer, k=5; see docs/evaluation.md), each floor a little below.
 # Re-measure after a change to retrieval, answering or cleaning: `python -m evals.dev_slice write DIR`.
 FLOORS = {
     "accuracy": 0.77,  # measured 0.800

@@ -15,7 +15,7 @@ from rag.ingest.loaders import load_file
 from tests.paths import ROOT, SEED_ARTICLE, SEED_ARTICLE_ID
 
 SEED_SET = ROOT / "evals" / "datasets" / "seed.jsonl"
-# Measured on the seed set (see the README); each floor sits a little below.
+# Measured on the seed set (see docs/evaluation.md); each floor sits a little below.
 FLOORS = {
     "accuracy": 0.9,
     "contains_answer": 0.9,

@@ -1,7 +1,7 @@
 """A fake Ollama server on loopback answering `GET /api/tags` (the models it has pulled), as Ollama does.
 
 Enough to test how the `ollama` backend is configured; answering questions
-needs a real model, which these machines do not have (README says so).
+needs a real model, which these machines do not have (docs/language-models.md says so).
 """
 
 from __future__ import annotations
