@@ -22,7 +22,7 @@ import uvicorn
 
 from rag.assistant import Assistant
 from rag.settings import Settings
-from tests.paths import CORPUS
+from tests.paths import CORPUS, SEED_ARTICLE
 from tests.servers import free_port
 from ui.web import create_server
 
@@ -137,3 +137,19 @@ def event_web_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
     assistant.ingest([root / "corpus"])
     with serving(create_server(assistant)) as url:
         yield WebApp(url + "/", assistant)
+
+
+@pytest.fixture(scope="session")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """The seed article and the Valmora floods (one event, three outlets, a wire copy), in one store.
+
+    What the MCP server and the OpenAI-compatible API are tested on. Do not mutate.
+    """
+    from tests.events_fixture import write_event_corpus
+
+    root = tmp_path_factory.mktemp("archive")
+    write_event_corpus(root / "corpus")
+    shutil.copy(SEED_ARTICLE, root / "corpus" / SEED_ARTICLE.name)
+    assistant = Assistant(Settings(home=root / "home", corpus_dir=root / "corpus"))
+    assistant.ingest([root / "corpus"])
+    return assistant
