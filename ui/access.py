@@ -46,12 +46,15 @@ def bearer_key(authorization: str | None, keys: list[str]) -> str | None:
     """The key presented, when it is one of `keys` (or "" when no key is configured); else None."""
     if not keys:
         return ""
-    scheme, _, presented = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not presented.strip():
-        return None
-    presented = presented.strip()
-    matches = [hmac.compare_digest(presented.encode(), key.encode()) for key in keys]
-    return presented if any(matches) else None
+    key = presented(authorization)
+    matches = [hmac.compare_digest(key.encode(), known.encode()) for known in keys]
+    return key if key and any(matches) else None
+
+
+def presented(authorization: str | None) -> str:
+    """The token of an `Authorization: Bearer TOKEN` header; "" when there is none."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 class UserRate:

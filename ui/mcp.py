@@ -27,13 +27,13 @@ from mcp.server.fastmcp import Context, FastMCP
 from mcp.server.fastmcp.exceptions import ResourceError, ToolError
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.types import CallToolResult, Resource, TextContent, ToolAnnotations
-from pydantic import AnyUrl, Field, ValidationError
+from pydantic import AnyUrl, BaseModel, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from rag.cli import answerer_option, friendly_errors, load_settings, render_answer
 from rag.schema import ArticleView
-from ui.access import AccessError, UserRate, bearer_key, check_binding
+from ui.access import AccessError, UserRate, bearer_key, check_binding, presented
 from ui.cited import CitedAnswer, Passages, cited_answer, passages
 
 if TYPE_CHECKING:
@@ -106,8 +106,8 @@ def build_server(assistant: Assistant, host: str = "127.0.0.1", port: int = 8765
         """`call` on a worker thread (the event loop keeps serving), after the key's rate is checked."""
         request = ctx.request_context.request if question else None
         if request is not None:
-            key = bearer_key(request.headers.get("authorization"), settings.api_keys) or ""
-            wait = rate.wait(key)
+            # The transport let the request in, so the key it carries is a configured one (or none is).
+            wait = rate.wait(presented(request.headers.get("authorization")))
             if wait:
                 raise ToolError(
                     f"rate limit: {rate.per_minute} questions a minute per key (RAG_API_RATE); "
@@ -122,11 +122,7 @@ def build_server(assistant: Assistant, host: str = "127.0.0.1", port: int = 8765
         )(fn)
 
     def answered(answer: Answer) -> CallToolResult:
-        data = cited_answer(answer)
-        return CallToolResult(
-            content=[TextContent(type="text", text=render_answer(answer))],
-            structuredContent=data.model_dump(mode="json"),
-        )
+        return result(render_answer(answer), cited_answer(answer))
 
     @tool("Ask the news archive")
     async def ask(
@@ -153,21 +149,23 @@ def build_server(assistant: Assistant, host: str = "127.0.0.1", port: int = 8765
         until: Day = None,
         outlets: Outlets = None,
         as_of: AsOf = None,
-    ) -> Passages:
+    ) -> Annotated[CallToolResult, Passages]:
         """Find passages of news articles, best first (newer articles preferred unless the query names
         a time, as the answers do): text, article id, title, outlet, date, URL and score."""
         filters, day = _filters(since, until, outlets), _day(as_of, "as_of")
         found = await run(ctx, lambda: assistant.retrieve(query, k=k, filters=filters, as_of=day))
-        return passages(found.chunks)
+        data = passages(found.chunks)
+        return result(passages_text(data), data)
 
     @tool("Read one article")
     async def get_article(
         article_id: Annotated[str, Field(description="An id from a citation or a search result.")],
         ctx: Context,
-    ) -> ArticleView:
+    ) -> Annotated[CallToolResult, ArticleView]:
         """One article whole: its cleaned text and metadata, the other articles of its story (wire copies,
         updates) and its event (every outlet that reported the same news, with dates)."""
-        return await run(ctx, lambda: assistant.article(article_id), question=False)
+        view = await run(ctx, lambda: assistant.article(article_id), question=False)
+        return result(article_text(view), view)
 
     @tool("Timeline of a story")
     async def timeline(
@@ -207,6 +205,32 @@ def build_server(assistant: Assistant, host: str = "127.0.0.1", port: int = 8765
     return server
 
 
+def result(text: str, data: BaseModel) -> CallToolResult:
+    """Readable text for the model, the same as structured content for the program.
+
+    Returned whole, so the SDK checks it against the output model with pydantic instead of running
+    a JSON Schema validator over every result (measured: ~80 ms a call on this machine).
+    """
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)], structuredContent=data.model_dump(mode="json")
+    )
+
+
+def passages_text(found: Passages) -> str:
+    """Search results as numbered passages, each under its title, outlet, date, id and score."""
+    blocks = []
+    for number, passage in enumerate(found.passages, 1):
+        head = ", ".join(part for part in (passage.outlet, passage.date) if part)
+        blocks.append(
+            f"[{number}] {passage.title}"
+            + (f" ({head})" if head else "")
+            + f"\nid: {passage.article_id} · score {passage.score:.3f}"
+            + (f" · {passage.url}" if passage.url else "")
+            + f"\n{passage.text}"
+        )
+    return "\n\n".join(blocks) if blocks else "No passage matches."
+
+
 def article_text(view: ArticleView) -> str:
     """The readable form of an article (a resource, and what a client shows when it attaches one)."""
     head = [
@@ -215,7 +239,7 @@ def article_text(view: ArticleView) -> str:
     ]
     if view.url:
         head.append(view.url)
-    if view.event and len(view.event.outlets) > 1:
+    if view.event and (len(view.event.outlets) > 1 or view.event.copies_by):
         head.append(view.event.line)
     return "\n".join(part for part in head if part) + "\n\n" + view.text
 

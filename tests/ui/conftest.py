@@ -11,11 +11,12 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import uvicorn
@@ -25,6 +26,8 @@ from rag.settings import Settings
 from tests.paths import CORPUS, SEED_ARTICLE
 from tests.servers import free_port
 from ui.web import create_server
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -153,3 +156,16 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     assistant = Assistant(Settings(home=root / "home", corpus_dir=root / "corpus"))
     assistant.ingest([root / "corpus"])
     return assistant
+
+
+def built_with(archive: Assistant, build: Callable[[Assistant], T], **settings: object) -> T:
+    """A server built over the shared archive as if these settings were configured.
+
+    Doors read their keys and rates once, when built; the archive's own settings are put back at once.
+    """
+    original = archive.settings
+    archive.settings = original.with_overrides(**settings)
+    try:
+        return build(archive)
+    finally:
+        archive.settings = original

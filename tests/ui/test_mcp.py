@@ -27,6 +27,8 @@ from rag.assistant import Assistant
 from tests.events_fixture import AS_OF, COPY_OUTLET, EVENT_OUTLETS, OLDER_OUTLET, QUESTION
 from tests.paths import ROOT
 from tests.servers import free_port, running
+from tests.ui.conftest import built_with, serving
+from ui.mcp import build_server, http_app
 
 KEY = "mcp-test-key-7f3a"
 SEED_QUESTION = "why did Putin move talks from Astana?"
@@ -100,6 +102,7 @@ async def test_over_stdio_every_tool_answers_from_the_archive(archive: Assistant
         passages = found.structuredContent["passages"]
         assert passages and {"Daily Post", "Evening Star"} <= {passage["outlet"] for passage in passages}
         assert all(passage["article_id"] and passage["date"] and passage["url"] for passage in passages)
+        assert found.content[0].text.startswith(f"[1] {passages[0]['title']} ({passages[0]['outlet']}, ")
         scores = [passage["score"] for passage in passages]
         assert scores == sorted(scores, reverse=True)
 
@@ -246,3 +249,33 @@ async def test_langchain_loads_the_tools_and_one_answers(mcp_url: str) -> None:
 
     text = reply if isinstance(reply, str) else json.dumps(reply)
     assert SOCHI in text and SEED_TITLE in text
+
+
+async def test_over_http_each_key_has_its_own_rate_of_questions(archive: Assistant) -> None:
+    server = built_with(
+        archive, lambda assistant: http_app(build_server(assistant), [KEY, "other"]), api_rate=1
+    )
+    with serving(server) as url:
+        async with http_session(f"{url}/mcp") as session:
+            assert not (await session.call_tool("search", {"query": "Valmora"})).isError
+            refused = await session.call_tool("ask", {"question": QUESTION})
+            assert refused.isError
+            assert refused.content[0].text.startswith("ask: rate limit: 1 questions a minute per key")
+        async with http_session(f"{url}/mcp", key="other") as session:
+            assert not (await session.call_tool("ask", {"question": QUESTION})).isError
+
+
+def test_without_a_key_rag_mcp_refuses_to_listen_beyond_loopback(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from rag.cli import cli
+
+    result = CliRunner().invoke(
+        cli, ["--home", str(tmp_path), "mcp", "--http", "--host", "0.0.0.0"], env={"RAG_API_KEY": ""}
+    )
+
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: MCP over HTTP would listen on 0.0.0.0 with no key: set RAG_API_KEY, "
+        "or bind 127.0.0.1 (the default)"
+    )

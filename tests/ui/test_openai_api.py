@@ -7,8 +7,7 @@ clients are the real ones, talking HTTP; nothing is mocked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TypeVar
+from collections.abc import Iterator
 
 import httpx
 import openai
@@ -19,7 +18,7 @@ from langchain_openai import ChatOpenAI
 from rag.assistant import Assistant
 from rag.cli import cli
 from tests.events_fixture import QUESTION
-from tests.ui.conftest import serving
+from tests.ui.conftest import built_with, serving
 from ui.openai_api import create_server
 
 KEY = "api-test-key-91c2"
@@ -27,20 +26,6 @@ OTHER_KEY = "api-test-key-second"
 SEED_QUESTION = "why did Putin move talks from Astana?"
 SEED_TITLE = "Syria talks yield minimal results for Russia as Putin attempts to take control of peace process"
 SOCHI = "Putin decided to move the negotiations to Sochi"
-T = TypeVar("T")
-
-
-def built_with(archive: Assistant, build: Callable[[Assistant], T], **settings: object) -> T:
-    """A server built over the shared archive as if these settings were configured.
-
-    Doors read their keys and rates once, when built; the archive's own settings are put back at once.
-    """
-    original = archive.settings
-    archive.settings = original.with_overrides(**settings)
-    try:
-        return build(archive)
-    finally:
-        archive.settings = original
 
 
 @pytest.fixture(scope="module")
