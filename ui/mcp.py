@@ -98,9 +98,8 @@ class _Server(FastMCP):
 
 def build_server(assistant: Assistant, host: str = "127.0.0.1", port: int = 8765) -> FastMCP:
     """The MCP server over `assistant`; `host`/`port` matter for `--http` only."""
-    settings = assistant.settings
     server = _Server(assistant, host=host, port=port)
-    rate = UserRate(settings.api_rate)
+    rate = UserRate(assistant.settings.api_rate)
 
     async def run(ctx: Context, call: Callable[[], Any], question: bool = True) -> Any:
         """`call` on a worker thread (the event loop keeps serving), after the key's rate is checked."""
