@@ -245,7 +245,9 @@ class Assistant:
         """One article whole, from its stored chunks, with its story's copies and its event's outlets.
 
         The text is put back together from the chunks' character spans (they cover every sentence),
-        so it is the cleaned text citations point into, even for a page fetched from a URL.
+        so it is the cleaned text citations point into, even for a page fetched from a URL. Only the
+        whitespace between two chunks that do not overlap is not stored: a paragraph break when it
+        is wider than one space, so every offset still holds.
         """
         chunks = self.store.get(where={"article_id": article_id}) if article_id.strip() else []
         if not chunks:
@@ -256,11 +258,8 @@ class Assistant:
         text = ""
         for chunk in chunks:
             start = int(chunk.metadata.get("start", len(text)))
-            text = (
-                text.ljust(start) + chunk.text
-                if start >= len(text)
-                else text + chunk.text[len(text) - start :]
-            )
+            gap = start - len(text)
+            text += (" " if gap == 1 else "\n" * gap) + chunk.text if gap >= 0 else chunk.text[-gap:]
         head = next((c.metadata for c in chunks if c.metadata.get("chunk_index") == 0), chunks[0].metadata)
         event = event_key(head)
         coverage = coverage_of(event, event_heads(self.store, [event]).get(event, [head]))

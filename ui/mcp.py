@@ -320,6 +320,7 @@ def command(
 ) -> None:
     """Serve the archive over MCP: tools ask, search, get_article, timeline, compare; article:// resources.
 
+    \b
     Over stdio by default, as Claude Desktop, Claude Code and Cursor launch it:
       claude mcp add news -- rag --home /path/to/.rag mcp
 
