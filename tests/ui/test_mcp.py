@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -279,3 +280,37 @@ def test_without_a_key_rag_mcp_refuses_to_listen_beyond_loopback(tmp_path: Path)
         "Error: MCP over HTTP would listen on 0.0.0.0 with no key: set RAG_API_KEY, "
         "or bind 127.0.0.1 (the default)"
     )
+
+
+def test_over_stdio_a_malformed_line_is_reported_and_the_server_keeps_serving(archive: Assistant) -> None:
+    command = [sys.executable, "-m", "rag", "--home", str(archive.settings.home), "mcp"]
+    with subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=door_env(),
+    ) as server:
+        try:
+            server.stdin.write('{"jsonrpc": "2.0", "id": 1, "method": \n')
+            server.stdin.flush()
+            reported = json.loads(server.stdout.readline())
+            initialize = {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "initialize",
+                "params": {
+                    "protocolVersion": "2025-06-18",
+                    "capabilities": {},
+                    "clientInfo": {"name": "raw", "version": "1"},
+                },
+            }
+            server.stdin.write(json.dumps(initialize) + "\n")
+            server.stdin.flush()
+            answered = json.loads(server.stdout.readline())
+        finally:
+            server.terminate()
+
+    assert reported["method"] == "notifications/message" and reported["params"]["level"] == "error"
+    assert answered["id"] == 2 and answered["result"]["serverInfo"]["name"] == "rag-news"
