@@ -98,7 +98,7 @@ class _Server(FastMCP):
 
 def build_server(assistant: Assistant, host: str = "127.0.0.1", port: int = 8765) -> FastMCP:
     """The MCP server over `assistant`; `host`/`port` matter for `--http` only."""
-    server = _Server(assistant, host=host, port=port)
+    server = _Server(assistant, host=host, port=port, stateless_http=True, json_response=True)
     rate = UserRate(assistant.settings.api_rate)
 
     async def run(ctx: Context, call: Callable[[], Any], question: bool = True) -> Any:
