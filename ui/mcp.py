@@ -6,8 +6,9 @@ and structured content, plus the same as readable text for the model to read):
 story and its event), `timeline` and `compare` (what `rag timeline` / `rag compare`
 print). Articles are also resources, `article://{id}` (id percent-encoded), so a
 client can attach one. Over stdio (what desktop clients launch) or streamable HTTP
-(`--http`, endpoint /mcp), where a bearer key is required (`ui.access`) and each
-key may ask `api_rate` questions a minute. Article text is returned as data in
+(`--http`, endpoint /mcp; stateless, plain JSON replies: the tools keep no session
+state), where a bearer key is required (`ui.access`) and each key may ask
+`api_rate` questions a minute. Article text is returned as data in
 fields and quotes; nothing in it is acted on here.
 """
 
