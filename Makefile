@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python -m bench.query
 	$(BIN)/python -m bench.scale
 	$(BIN)/python -m bench.llm
+	$(BIN)/python -m bench.doors
 
 # Quality on real news: the whole realtimeqa-dev set (1,264 questions) in its own store; the figures
 # print at the end, the run (results, summary, report.html) goes to evals/runs/realtimeqa-dev.

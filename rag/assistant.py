@@ -1,7 +1,7 @@
 """`Assistant`: the one entry point every door calls.
 
 The web chat, the Slack bot, the CLI and the evaluator build one `Assistant`
-per process and call `ask`/`stream` (questions) or `ingest`/`articles`/
+per process and call `ask`/`stream`/`retrieve` (questions) or `ingest`/`articles`/`article`/
 `remove_article`/`stats` (the corpus). They render what comes back and never
 touch the store or the models themselves.
 """
@@ -24,11 +24,11 @@ from rag.ingest.pipeline import Ingestor, IngestReport, ProgressFactory
 from rag.ingest.sources import SourcesReport, ingest_sources
 from rag.ingest.uploads import UploadError, save_upload
 from rag.query.chain import build_answer_chain, build_comparer, build_retrieval_chain, finish, respond
-from rag.query.coverage import coverage_of, event_key
+from rag.query.coverage import coverage_of, event_heads, event_key, outlet_of
 from rag.query.filters import Filters
 from rag.query.lexical import LexicalIndex
 from rag.query.retrieval import HybridRetriever, SearchResult
-from rag.schema import Answer, Turn
+from rag.schema import Answer, ArticleView, Turn
 from rag.settings import Settings
 
 EMPTY_STORE_NOTE = "The store is empty: run `rag ingest` to index some articles."
@@ -43,6 +43,13 @@ def reference_day(as_of: date | datetime | None) -> date:
 
 class QuestionError(ValueError):
     """A question that cannot be asked as given; the message says why."""
+
+
+class UnknownArticleError(LookupError):
+    """No indexed article has the id asked for; the message names it."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "no such article"
 
 
 @dataclass(frozen=True)
@@ -233,6 +240,47 @@ class Assistant:
 
     def articles(self) -> list[ArticleRecord]:
         return self.store.articles()
+
+    def article(self, article_id: str) -> ArticleView:
+        """One article whole, from its stored chunks, with its story's copies and its event's outlets.
+
+        The text is put back together from the chunks' character spans (they cover every sentence),
+        so it is the cleaned text citations point into, even for a page fetched from a URL. Only the
+        whitespace between two chunks that do not overlap is not stored: a paragraph break when it
+        is wider than one space, so every offset still holds.
+        """
+        chunks = self.store.get(where={"article_id": article_id}) if article_id.strip() else []
+        if not chunks:
+            raise UnknownArticleError(
+                f"no indexed article has the id {article_id!r}: ids come with search results and citations"
+            )
+        chunks.sort(key=lambda chunk: int(chunk.metadata.get("start", 0)))
+        text = ""
+        for chunk in chunks:
+            start = int(chunk.metadata.get("start", len(text)))
+            gap = start - len(text)
+            text += (" " if gap == 1 else "\n" * gap) + chunk.text if gap >= 0 else chunk.text[-gap:]
+        head = next((c.metadata for c in chunks if c.metadata.get("chunk_index") == 0), chunks[0].metadata)
+        event = event_key(head)
+        coverage = coverage_of(event, event_heads(self.store, [event]).get(event, [head]))
+        story_of = {item.article_id: item.copy_of or item.article_id for item in coverage.articles}
+        story = story_of.get(article_id, article_id)
+        return ArticleView(
+            article_id=article_id,
+            title=head.get("title", ""),
+            text=text,
+            source=head.get("source"),
+            outlet=outlet_of(head),
+            url=head.get("url"),
+            published=head.get("published"),
+            author=head.get("author"),
+            story=[
+                item
+                for item in coverage.articles
+                if item.article_id != article_id and story_of[item.article_id] == story
+            ],
+            event=coverage,
+        )
 
     def remove_article(self, article_id: str) -> int:
         """Delete one article's chunks; returns how many were removed."""

@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stats": ("rag.cli:stats", "What the store holds."),
     "web": ("ui.web:command", "Serve the browser chat."),
     "slack": ("ui.slack:command", "Run the Slack bot (HTTP events or Socket Mode)."),
+    "mcp": ("ui.mcp:command", "Serve the archive to Claude, Cursor and agents over MCP (stdio or HTTP)."),
+    "api": ("ui.openai_api:command", "Serve the OpenAI-compatible API alone (/v1/chat/completions)."),
     "eval": ("evals.cli:command", "Score the assistant on a file of questions and answers."),
 }
 

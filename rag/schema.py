@@ -272,3 +272,22 @@ class Answer(BaseModel):
     comparison: bool = Field(
         False, description="A comparison of outlets: each claim is one line (per outlet, shared, differing)."
     )
+
+
+class ArticleView(BaseModel):
+    """One indexed article whole: its cleaned text, where it came from, its story and its event."""
+
+    article_id: str
+    title: str
+    text: str = Field(description="The cleaned article text, as indexed (citation spans point into it).")
+    source: str | None = None
+    outlet: str | None = Field(None, description="The outlet's one canonical name (CNN for cnn.com).")
+    url: str | None = None
+    published: str | None = None
+    author: str | None = None
+    story: list[EventArticle] = Field(
+        default_factory=list, description="The other articles of its story: wire copies and updates."
+    )
+    event: Coverage | None = Field(
+        None, description="Every outlet that reported the same event, oldest first (copies counted once)."
+    )

@@ -265,6 +265,20 @@ class Settings(BaseSettings):
     )
     slack_digest_items: int = Field(5, ge=1, le=20, description="Events a daily digest lists at most.")
 
+    # MCP server and OpenAI-compatible API (`rag mcp --http`, `rag api`, /v1 under `rag web`)
+    api_key: SecretStr | None = Field(
+        None,
+        description="Bearer key(s) the HTTP doors require (`Authorization: Bearer KEY`); several, comma "
+        "separated, give each client its own key and rate limit. Unset: those doors bind loopback only.",
+    )
+    api_rate: int = Field(
+        10, ge=0, description="Questions one API key may ask per minute over HTTP; 0 = no limit."
+    )
+    api_host: str = Field("127.0.0.1", description="Interface `rag api` binds.")
+    api_port: int = Field(8080, description="Port of `rag api`.")
+    mcp_host: str = Field("127.0.0.1", description="Interface `rag mcp --http` binds.")
+    mcp_port: int = Field(8765, description="Port of `rag mcp --http` (endpoint /mcp).")
+
     # Evaluation
     eval_runs_dir: Path = Field(Path("evals/runs"), description="Where `rag eval` writes its runs.")
 
@@ -311,6 +325,12 @@ class Settings(BaseSettings):
     def slack_path(self) -> Path:
         """The Slack bot's database: followed stories, what was posted, answers its buttons refer to."""
         return self.home / "slack.sqlite"
+
+    @property
+    def api_keys(self) -> list[str]:
+        """The configured bearer keys (none: the HTTP doors serve loopback without one)."""
+        raw = self.api_key.get_secret_value() if self.api_key else ""
+        return [key.strip() for key in raw.split(",") if key.strip()]
 
     @property
     def feedback_file(self) -> Path:

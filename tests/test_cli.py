@@ -34,7 +34,7 @@ def test_help_teaches_every_command_and_an_example() -> None:
     result = CliRunner().invoke(cli, ["--help"], prog_name="rag")
 
     assert result.exit_code == 0
-    for command in ("ingest", "ask", "stats", "web", "slack", "eval"):
+    for command in ("ingest", "ask", "stats", "web", "slack", "mcp", "api", "eval"):
         assert f"  {command} " in result.output
     assert 'rag ask "why did Putin move talks from Astana?"' in result.output
 
@@ -44,7 +44,7 @@ def test_help_does_not_import_the_heavy_libraries() -> None:
         "import sys; from rag.cli import main; sys.argv = ['rag', '--help']\n"
         "try: main()\n"
         "except SystemExit: pass\n"
-        "heavy = ('torch', 'chromadb', 'gradio', 'sentence_transformers')\n"
+        "heavy = ('torch', 'chromadb', 'gradio', 'sentence_transformers', 'mcp', 'fastapi')\n"
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -16,6 +16,7 @@ from rag.query.coverage import coverage_lines
 from rag.schema import Answer, Citation, Coverage, RetrievedChunk, Source, day_label
 
 _MARKER = re.compile(r"\[(\d+)\]")
+_SAFE_URL = re.compile(r"https?://[^\s()<>\[\]\\`]+")
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 # Characters of the article shown before and after a cited sentence.
 CONTEXT_CHARS = 280
@@ -48,6 +49,32 @@ def answer_markdown(answer: Answer) -> str:
     one_per_line = answer.timeline or answer.comparison
     body = "\n".join(f"- {part}" for part in parts) if one_per_line else " ".join(parts)
     return body + "".join(closing)
+
+
+def reply_markdown(answer: Answer) -> str:
+    """The answer as the chat shows it, then its sources listed (title, outlet, date, quote).
+
+    For clients that show one markdown message and nothing beside it (the OpenAI-compatible
+    API: Open WebUI, LibreChat): the sources panel becomes a numbered list under the answer.
+    """
+    listed = answer.nearest if answer.abstained else answer.sources
+    if not listed:
+        return answer_markdown(answer)
+    lines = ["**Nearest articles**" if answer.abstained else "**Sources**", ""]
+    for source in listed:
+        title = markdown_text(source.title)
+        if source.url and _SAFE_URL.fullmatch(source.url):
+            title = f"[{title}]({source.url})"
+        head = f"[{source.number}] {title}" if not answer.abstained else f"- {title}"
+        details = [markdown_text(part) for part in (source.dateline, also_reported(source)) if part]
+        lines.append(head + (f" · {' · '.join(details)}" if details else ""))
+        lines += [
+            f"> {markdown_text(citation.quote)}"
+            for citation in answer.citations
+            if citation.number == source.number and not answer.abstained
+        ]
+        lines.append("")
+    return answer_markdown(answer) + "\n\n" + "\n".join(lines).rstrip()
 
 
 def _with_footnotes(text: str, datelines: dict[int, str]) -> str:

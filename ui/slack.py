@@ -23,8 +23,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from rag.cli import answerer_option, friendly_errors, load_settings
+from ui.access import UserRate
 
 if TYPE_CHECKING:
     from rag.assistant import Assistant
@@ -128,29 +128,6 @@ def channel_settings(settings: Settings, channel: str) -> SlackChannel:
     from rag.settings import SlackChannel
 
     return settings.slack_channels.get(channel) or settings.slack_channels.get("default") or SlackChannel()
-
-
-class UserRate:
-    """At most `per_minute` questions per user in any 60 s (0 = no limit); thread-safe."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._asked: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def wait(self, user: str) -> float:
-        """0 and the question counted, or the seconds until this user may ask again."""
-        if not self.per_minute:
-            return 0.0
-        now = time.monotonic()
-        with self._lock:
-            asked = self._asked.setdefault(user, deque())
-            while asked and asked[0] <= now - 60:
-                asked.popleft()
-            if len(asked) >= self.per_minute:
-                return asked[0] + 60 - now
-            asked.append(now)
-            return 0.0
 
 
 class _Responder:

@@ -329,9 +329,12 @@ def _watcher(assistant: Assistant) -> Any:
     )
 
 
-def create_server(assistant: Assistant) -> FastAPI:
-    """FastAPI with `/health`, and the chat mounted at `/` (basic auth when configured)."""
+def create_server(assistant: Assistant, api: bool = True) -> FastAPI:
+    """FastAPI with `/health`, the OpenAI-compatible API at `/v1` (its own bearer keys, see
+    `ui.openai_api`) unless `api` is False, and the chat at `/` (basic auth when configured)."""
     from fastapi import FastAPI
+
+    from ui.openai_api import build_api
 
     settings = assistant.settings
     server = FastAPI(title="Ask the news")
@@ -340,6 +343,8 @@ def create_server(assistant: Assistant) -> FastAPI:
     def health() -> dict[str, Any]:
         return {"status": "ok", "chunks": assistant.store.count()}
 
+    if api:
+        server.mount("/v1", build_api(assistant))
     app = build_app(assistant).queue(default_concurrency_limit=settings.web_concurrency)
     auth = None
     if settings.web_auth is not None:
@@ -372,15 +377,23 @@ def command(
       RAG_WEB_CONCURRENCY=4        answers computed at once
       RAG_FEEDBACK_PATH=...        where thumbs up/down are appended (JSONL)
       RAG_FEEDS='["https://…/feed.xml"]' with --watch: keep those feeds indexed
-    GET /health answers {"status": "ok", ...} for load balancers.
+    GET /health answers {"status": "ok", ...} for load balancers. The OpenAI-compatible API
+    (see `rag api --help`) is served at /v1; off a loopback host it needs RAG_API_KEY.
     """
     import uvicorn
 
     from rag.assistant import Assistant
+    from ui.access import AccessError, check_binding
 
     settings = load_settings(ctx, web_host=host, web_port=port, answerer=answerer)
     assistant = Assistant(settings)
-    server = create_server(assistant)
+    try:
+        click.echo(check_binding(settings.web_host, settings.api_keys, "OpenAI-compatible API at /v1"))
+        api = True
+    except AccessError as error:
+        click.echo(f"{error}; /v1 is not served", err=True)
+        api = False
+    server = create_server(assistant, api=api)
     watcher = _watcher(assistant) if watch else None
     click.echo(f"Chat on http://{settings.web_host}:{settings.web_port}  (Ctrl+C stops)")
     uvicorn.run(server, host=settings.web_host, port=settings.web_port, log_level="warning")

@@ -11,20 +11,23 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import uvicorn
 
 from rag.assistant import Assistant
 from rag.settings import Settings
-from tests.paths import CORPUS
+from tests.paths import CORPUS, SEED_ARTICLE
 from tests.servers import free_port
 from ui.web import create_server
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -137,3 +140,32 @@ def event_web_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
     assistant.ingest([root / "corpus"])
     with serving(create_server(assistant)) as url:
         yield WebApp(url + "/", assistant)
+
+
+@pytest.fixture(scope="session")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """The seed article and the Valmora floods (one event, three outlets, a wire copy), in one store.
+
+    What the MCP server and the OpenAI-compatible API are tested on. Do not mutate.
+    """
+    from tests.events_fixture import write_event_corpus
+
+    root = tmp_path_factory.mktemp("archive")
+    write_event_corpus(root / "corpus")
+    shutil.copy(SEED_ARTICLE, root / "corpus" / SEED_ARTICLE.name)
+    assistant = Assistant(Settings(home=root / "home", corpus_dir=root / "corpus"))
+    assistant.ingest([root / "corpus"])
+    return assistant
+
+
+def built_with(archive: Assistant, build: Callable[[Assistant], T], **settings: object) -> T:
+    """A server built over the shared archive as if these settings were configured.
+
+    Doors read their keys and rates once, when built; the archive's own settings are put back at once.
+    """
+    original = archive.settings
+    archive.settings = original.with_overrides(**settings)
+    try:
+        return build(archive)
+    finally:
+        archive.settings = original
