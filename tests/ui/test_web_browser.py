@@ -346,3 +346,34 @@ def test_with_logins_conversations_are_kept_on_the_server_for_their_user(browser
     elsewhere.locator("#chat").get_by_text("Staffan de Mistura").first.wait_for()
     assert listed(elsewhere) == ["Who is the UN Syria envoy?"]
     elsewhere.close()
+
+
+@pytest.fixture(scope="module")
+def short_timeline_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
+    """The dated bridge story with timelines of one line: the other day goes behind "more"."""
+    from rag.assistant import Assistant
+    from rag.settings import Settings
+    from tests.ui.conftest import serving, write_dated_story
+    from ui.web import create_server
+
+    root = tmp_path_factory.mktemp("short-timeline-web")
+    write_dated_story(root / "corpus")
+    settings = Settings(home=root / "home", corpus_dir=root / "corpus", timeline_lines=1)
+    assistant = Assistant(settings)
+    assistant.ingest([root / "corpus"])
+    with serving(create_server(assistant)) as url:
+        yield WebApp(url + "/", assistant)
+
+
+def test_a_timeline_s_further_lines_open_behind_more(browser, short_timeline_app: WebApp) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(short_timeline_app.url)
+    ask(page, "How did the Kessler harbor bridge story unfold?", as_of="2024-07-01")
+    more = page.locator("#chat details summary", has_text="1 more line")
+    more.wait_for()
+    hidden = page.locator("#chat details li")
+    assert not hidden.first.is_visible()
+    more.click()
+    assert hidden.first.is_visible()
+    shoot(page, "chat-timeline-more.png")
+    page.close()
