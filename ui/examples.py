@@ -37,10 +37,27 @@ _FUNCTION = _DANGLING | {"about", "after", "again", "amid", "as", "back", "but",
 _AUXILIARIES = {"are", "can", "could", "have", "may", "might", "must", "should", "were", "will", "would"}
 # Headline verbs that end in neither -s nor -ed.
 _VERBS = {
-    "are", "be", "can", "could", "did", "do", "face", "get", "got", "hit", "is", "make", "made", "may",
+    "are", "be", "can", "could", "did", "do", "face", "get", "got", "had", "has", "have", "hit", "is",
+    "make", "made", "may",
     "might", "must", "need", "said", "says", "set", "should", "take", "took", "tied", "to", "want", "was",
     "were", "will", "win", "won", "would",
 }  # fmt: skip
+# Headline openings that name nothing to ask about ("There are 77 trees...", "Once looked down on...").
+_EMPTY_SUBJECTS = {"here", "it", "now", "once", "there", "this", "that", "today", "what", "why", "how"}
+# Plurals that are never a headline's verb: "cancellations", "shipments".
+_NOUN_ENDINGS = ("ions", "ments", "ships", "nesses", "ities")
+_QUANTITIES = {
+    "dozens",
+    "hundreds",
+    "many",
+    "millions",
+    "more",
+    "most",
+    "nearly",
+    "several",
+    "some",
+    "thousands",
+}
 _QUOTES = "\"'“”‘’ "
 _WORD = re.compile(r"[A-Za-z]{4,}")
 
@@ -55,10 +72,11 @@ def corpus_examples(articles: Iterable[ArticleRecord], limit: int = EXAMPLES) ->
     for record in newest:
         headline = short_title(record.title)
         story = _story(headline)
-        if not headline or story in stories:
+        topic = _topic(headline, vocabulary) if headline else ""
+        if not _names_something(topic) or story in stories:
             continue
         stories.add(story)
-        questions.append(f"What is the latest on {_topic(headline, vocabulary)}?")
+        questions.append(f"What is the latest on {topic}?")
         if len(questions) == limit:
             break
     return questions
@@ -85,31 +103,62 @@ def _topic(headline: str, words_seen: _Vocabulary) -> str:
         subject = [first.lower(), *subject[1:]]
     if subject[0] in {"a", "an", "the"}:
         return " ".join(subject)
-    possessive = subject[0].endswith(("'s", "’s"))
+    possessive = any(word.endswith(("'s", "’s")) for word in subject)
     counted = any(char.isdigit() for char in " ".join(subject))
     common_head = len(subject) > 1 and subject[-1][0].islower() and not possessive and not counted
     return ("the " if common_head else "") + " ".join(subject)
+
+
+def _names_something(topic: str) -> bool:
+    """Whether the topic can be asked about: not "there", "once", a number alone or a count of
+    people ("Millions of families participate...": a statistic, not a story)."""
+    words = [word for word in topic.split() if word.lower() not in {"a", "an", "the"}]
+    if words and words[0].lower() in _QUANTITIES:
+        return False
+    if len(words) != 1:
+        return bool(words)
+    return len(re.sub(r"[^A-Za-z]", "", words[0])) >= 3 and words[0].lower() not in _EMPTY_SUBJECTS
 
 
 def _verb_at(words: list[str]) -> int:
     """Where the headline's verb is (its length when it has none).
 
     A plural noun before a plain verb or an auxiliary ("Syria talks yield ...", "applications are")
-    is not the verb: the word after it is.
+    is not the verb: the word after it is; nor is a plural with a noun's ending ("Flight
+    cancellations"). Without such a word, the first plain word after names joined by "and" is the
+    verb ("Biden and Harris celebrate").
     """
     for index in range(1, len(words)):
-        if not _is_verb(words[index]):
+        word = words[index]
+        if not _is_verb(word):
+            continue
+        guessed = word not in _VERBS and word.endswith("s")
+        if guessed and word.endswith(_NOUN_ENDINGS):
             continue
         after = words[index + 1] if index + 1 < len(words) else ""
         plain = after in _AUXILIARIES or (
             after.isalpha() and after.islower() and not _is_verb(after) and after not in _FUNCTION
         )
-        return index + 1 if words[index].endswith("s") and plain else index
-    return len(words)
+        return index + 1 if guessed and plain else index
+    return _after_names(words)
+
+
+def _after_names(words: list[str]) -> int:
+    """The first plain word after the names joined by "and" a headline opens with ("Biden and Harris
+    celebrate")."""
+    if words[0].lower() in {"a", "an", "the"}:
+        return len(words)
+    index = 0
+    while index < len(words) and (words[index][:1].isupper() or words[index] in {"and", "&"}):
+        index += 1
+    named = "and" in words[:index] and words[index - 1][:1].isupper()
+    return index if named and index < len(words) and words[index] not in _FUNCTION else len(words)
 
 
 def _is_verb(word: str) -> bool:
     """A lower-case headline word that reads as a verb: "reopens", "collapsed", "says", "will"."""
+    if word.endswith(("n't", "n’t")):
+        return True
     if not word.isalpha() or not word.islower():
         return False
     return (
