@@ -73,3 +73,42 @@ def test_help_lists_the_commands_and_an_unknown_one_is_named(home: Path) -> None
     for name in ("/new", "/as-of DAY", "/help", "/quit"):
         assert name in out
     assert out.splitlines()[-1] == "error: unknown command '/nope'; /help lists them"
+
+
+def test_at_a_terminal_the_up_arrow_recalls_the_last_question_and_history_is_kept(home: Path) -> None:
+    import pty
+    import select
+    import time
+
+    main, side = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TERM": "dumb"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rag", "--home", str(home), "chat"],
+        stdin=side,
+        stdout=side,
+        stderr=side,
+        cwd=ROOT,
+        env=env,
+        close_fds=True,
+    )
+    os.close(side)
+    seen = b""
+
+    def read_until(marker: bytes, count: int) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + 300
+        while seen.count(marker) < count:
+            assert time.monotonic() < deadline, seen.decode(errors="replace")[-2000:]
+            if select.select([main], [], [], 0.5)[0]:
+                seen += os.read(main, 65536)
+
+    read_until(b"you> ", 1)
+    os.write(main, b"Who is the UN Syria envoy?\r")
+    read_until(b"you> ", 2)
+    os.write(main, b"\x1b[A\r")  # up arrow, Enter: the same question again
+    read_until(b"you> ", 3)
+    os.write(main, b"/quit\r")
+    assert process.wait(timeout=60) == 0
+    os.close(main)
+    assert seen.count(b"Staffan de Mistura") >= 2
+    assert "Who is the UN Syria envoy?" in (home / "chat-history").read_text()
