@@ -32,20 +32,21 @@ DAYS = {
     "2024-01-12": line("talks", "Envoys press on", "Both sides sent delegations to the talks.", 0.5),
     "2024-01-20": line("strike", "Lorvan shelling kills six", "Shelling hit the Lorvan market.", 0.7),
     "2024-03-02": line("truce", "Lorvan ceasefire takes effect", "The guns fell silent at noon.", 0.8),
+    "2024-03-04": line("calm", "Calm returns to Lorvan", "Shops reopened in Lorvan.", 0.4),
     "2024-05-09": line("war", "Lorvan war enters its third year", "Fighting in Lorvan went on.", 0.6),
 }
 
 
-def test_the_story_is_the_best_lines_event_and_the_days_that_carry_its_words() -> None:
+def test_the_story_is_the_best_lines_event_the_days_that_carry_its_words_and_their_next_days() -> None:
     shown, more = story_days(DAYS, "How did the Lorvan ceasefire unfold?", lines=8)
-    assert shown == ["2024-01-10", "2024-01-12", "2024-03-02"]
+    assert shown == ["2024-01-10", "2024-01-12", "2024-03-02", "2024-03-04"]
     assert more == []
 
 
 def test_past_the_line_budget_the_weaker_days_of_the_story_go_behind_more() -> None:
     shown, more = story_days(DAYS, "How did the Lorvan ceasefire unfold?", lines=2)
     assert shown == ["2024-01-10", "2024-03-02"]
-    assert more == ["2024-01-12"]
+    assert more == ["2024-01-12", "2024-03-04"]
 
 
 def test_a_question_whose_words_the_best_line_lacks_keeps_every_day() -> None:
