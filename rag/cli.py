@@ -21,7 +21,7 @@ import click
 if TYPE_CHECKING:
     from rag.assistant import Assistant
     from rag.query.filters import Filters
-    from rag.schema import Answer
+    from rag.schema import Answer, Claim
     from rag.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "timeline": ("rag.cli:timeline", "How a story unfolded: dated, cited sentences, oldest first."),
     "compare": ("rag.cli:compare", "How outlets reported an event: a quote each, shared, differing."),
     "stats": ("rag.cli:stats", "What the store holds."),
+    "chat": ("ui.terminal_chat:command", "Chat in the terminal; follow-ups read against the conversation."),
     "web": ("ui.web:command", "Serve the browser chat."),
     "slack": ("ui.slack:command", "Run the Slack bot (HTTP events or Socket Mode)."),
     "mcp": ("ui.mcp:command", "Serve the archive to Claude, Cursor and agents over MCP (stdio or HTTP)."),
@@ -443,14 +444,15 @@ def _day(value: Any) -> date | None:
 
 
 def render_answer(answer: Answer) -> str:
-    """Plain-text rendering: the answer, numbered sources (outlet, date) with quotes, who reported it."""
-    from rag.query.coverage import coverage_lines
+    """Plain text: what a follow-up was understood as, the answer, numbered sources (outlet, date)
+    with quotes, who else reported it."""
+    from rag.query.coverage import coverage_line
 
-    claims = [
-        claim.text if claim.supported else f"(!) {claim.text} [not in the sources]" for claim in answer.claims
-    ]
     one_per_line = answer.timeline or answer.comparison
-    lines = [("\n" if one_per_line else " ").join(claims) if claims else answer.text, ""]
+    lines = [f"Understood as: {answer.understood_as}", ""] if answer.understood_as else []
+    lines += [("\n" if one_per_line else " ").join(_claim_lines(answer.claims)) or answer.text, ""]
+    if answer.more:
+        lines += ["More:", *_claim_lines(answer.more), ""]
     if answer.abstained:
         lines += ["Nearest articles:"] + [
             f"  - {source.title}" + _dated(source.dateline) for source in answer.nearest
@@ -462,11 +464,15 @@ def render_answer(answer: Answer) -> str:
         for citation in answer.citations:
             if citation.number == source.number:
                 lines.append(f'    "{citation.quote}"')
-    lines += coverage_lines(answer.coverage)
+    lines += [line for line in [coverage_line(answer)] if line]
     if answer.timeframe:
         lines.append(answer.timeframe.describe() + ".")
     lines += [f"note: {note}" for note in answer.notes]
     return "\n".join(lines).rstrip()
+
+
+def _claim_lines(claims: list[Claim]) -> list[str]:
+    return [claim.text if claim.supported else f"(!) {claim.text} [not in the sources]" for claim in claims]
 
 
 def _dated(dateline: str) -> str:

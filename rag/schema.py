@@ -272,6 +272,16 @@ class Answer(BaseModel):
     comparison: bool = Field(
         False, description="A comparison of outlets: each claim is one line (per outlet, shared, differing)."
     )
+    more: list[Claim] = Field(
+        default_factory=list,
+        description="A timeline's further dated lines of the story, shown behind 'more' (oldest first).",
+    )
+
+    @property
+    def understood_as(self) -> str | None:
+        """The standalone question when it is not what was asked (a follow-up read in context)."""
+        standalone = self.standalone_question.strip()
+        return standalone if standalone and standalone != self.question.strip() else None
 
 
 class ArticleView(BaseModel):

@@ -146,7 +146,9 @@ class Settings(BaseSettings):
     fetch_k: int = Field(50, ge=1, description="Candidates per retriever before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     timeline_k: int = Field(20, ge=1, le=100, description="Chunks a timeline is built from.")
-    timeline_lines: int = Field(12, ge=1, le=50, description="Most dated lines a timeline shows.")
+    timeline_lines: int = Field(
+        8, ge=1, le=50, description="Dated lines a timeline shows; the story's further ones go behind 'more'."
+    )
     recency_weight: float = Field(
         1.5,
         ge=0,

@@ -174,12 +174,13 @@ def test_stats_count_events_and_outlets_per_event(event_home: Path) -> None:
     assert "outlets per event: 1 outlet: 1, 3 outlets: 1" in run(event_home, "stats").output
 
 
-def test_ask_prints_who_reported_the_event(event_home: Path) -> None:
-    from tests.events_fixture import AS_OF, COVERAGE_LINE, QUESTION
+def test_ask_prints_who_else_reported_the_event_once(event_home: Path) -> None:
+    from tests.events_fixture import AS_OF, COPY_OUTLET, QUESTION
 
     result = run(event_home, "ask", "--as-of", AS_OF.isoformat(), QUESTION)
     assert result.exit_code == 0, result.output
-    assert COVERAGE_LINE in result.output.splitlines()
+    [line] = [line for line in result.output.splitlines() if line.startswith("Also reported by ")]
+    assert f"{COPY_OUTLET} (17 Oct)" in line
 
 
 def test_compare_prints_a_line_per_outlet_then_the_figures_that_differ(event_home: Path) -> None:

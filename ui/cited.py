@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from rag.query.coverage import coverage_lines
 from rag.schema import Answer, RetrievedChunk, Source
 
 
@@ -46,6 +45,9 @@ class CitedAnswer(BaseModel):
     lines: list[str] = Field(
         default_factory=list,
         description="The answer one claim per line (a timeline's dated lines, a comparison's outlets).",
+    )
+    more: list[str] = Field(
+        default_factory=list, description="A timeline's further dated lines of the story, oldest first."
     )
     citations: list[CitedSentence] = Field(default_factory=list)
     sources: list[ArticleRef] = Field(default_factory=list, description="The cited articles, by number.")
@@ -85,6 +87,7 @@ def cited_answer(answer: Answer) -> CitedAnswer:
     return CitedAnswer(
         answer=answer.text,
         lines=[claim.text for claim in answer.claims],
+        more=[claim.text for claim in answer.more],
         citations=[
             CitedSentence(
                 number=citation.number,
@@ -98,7 +101,7 @@ def cited_answer(answer: Answer) -> CitedAnswer:
             for citation in answer.citations
         ],
         sources=[_ref(source) for source in answer.sources],
-        coverage=coverage_lines(answer.coverage) if answer.coverage else [],
+        coverage=[item.line for item in answer.coverage],
         abstained=answer.abstained,
         nearest=[_ref(source, numbered=False) for source in answer.nearest],
         notes=list(answer.notes),

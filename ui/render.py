@@ -12,8 +12,8 @@ from __future__ import annotations
 import html
 import re
 
-from rag.query.coverage import coverage_lines
-from rag.schema import Answer, Citation, Coverage, RetrievedChunk, Source, day_label
+from rag.query.coverage import coverage_line
+from rag.schema import Answer, Citation, Claim, Coverage, RetrievedChunk, Source, day_label
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _SAFE_URL = re.compile(r"https?://[^\s()<>\[\]\\`]+")
@@ -28,27 +28,39 @@ def markdown_text(text: str) -> str:
 
 
 def answer_markdown(answer: Answer) -> str:
-    """The answer for the chat, with its notes and timeframe line under it.
+    """The answer for the chat: what a follow-up was understood as, the answer, its closing lines.
 
     [n] markers become footnote links followed by their source's dateline;
-    unsupported claims are flagged; a timeline is a list, one dated line per claim.
+    unsupported claims are flagged; a timeline is a list, one dated line per claim,
+    its further lines folded behind "more"; who else reported it, once.
     """
-    closing = [f"\n\n{markdown_text(line)}" for line in coverage_lines(answer.coverage)]
+    opening = f"*Understood as: {markdown_text(answer.understood_as)}*\n\n" if answer.understood_as else ""
+    closing = [f"\n\n{markdown_text(line)}" for line in [coverage_line(answer)] if line]
     closing += [f"\n\n*{markdown_text(note)}*" for note in answer.notes]
     if answer.timeframe is not None:
         closing.append(f"\n\n*{markdown_text(answer.timeframe.describe())}.*")
     if answer.abstained:
-        return markdown_text(answer.text) + "".join(closing)
+        return opening + markdown_text(answer.text) + "".join(closing)
     datelines = {source.number: source.dateline for source in answer.sources}
     if not answer.claims:
-        return _with_footnotes(answer.text, datelines) + "".join(closing)
+        return opening + _with_footnotes(answer.text, datelines) + "".join(closing)
+    one_per_line = answer.timeline or answer.comparison
+    body = _claims_markdown(answer.claims, datelines, one_per_line)
+    if answer.more:
+        more = _claims_markdown(answer.more, datelines, one_per_line=True)
+        count = len(answer.more)
+        body += (
+            f"\n\n<details><summary>{count} more line{'s' * (count != 1)}</summary>\n\n{more}\n\n</details>"
+        )
+    return opening + body + "".join(closing)
+
+
+def _claims_markdown(claims: list[Claim], datelines: dict[int, str], one_per_line: bool) -> str:
     parts = []
-    for claim in answer.claims:
+    for claim in claims:
         text = _with_footnotes(claim.text, datelines)
         parts.append(text if claim.supported else f"⚠️ *{text}* (not supported by the sources)")
-    one_per_line = answer.timeline or answer.comparison
-    body = "\n".join(f"- {part}" for part in parts) if one_per_line else " ".join(parts)
-    return body + "".join(closing)
+    return "\n".join(f"- {part}" for part in parts) if one_per_line else " ".join(parts)
 
 
 def reply_markdown(answer: Answer) -> str:
@@ -140,18 +152,31 @@ def event_html(coverage: Coverage) -> str:
 
 
 def timeline_html(answer: Answer) -> str:
-    """A timeline answer as an escaped list of its dated lines, each with its source's dateline."""
+    """A timeline answer as an escaped list of its dated lines (the rest behind "more"), with datelines."""
     if answer.abstained or not answer.claims:
         return "<p>No dated sentence of this event answers the question.</p>"
     datelines = {source.number: source.dateline for source in answer.sources}
+    more = ""
+    if answer.more:
+        more = (
+            f"<details><summary>{len(answer.more)} more</summary>"
+            f"<ul>{_timeline_items(answer, answer.more, datelines)}</ul></details>"
+        )
+    return (
+        f'<div class="event-timeline"><p><b>Timeline</b></p>'
+        f"<ul>{_timeline_items(answer, answer.claims, datelines)}</ul>{more}</div>"
+    )
+
+
+def _timeline_items(answer: Answer, claims: list[Claim], datelines: dict[int, str]) -> str:
     items = []
-    for claim in answer.claims:
+    for claim in claims:
         numbers = {answer.citations[index].number for index in claim.citations}
         meta = " · ".join(datelines[number] for number in sorted(numbers) if datelines.get(number))
         items.append(
             f'<li>{html.escape(claim.text)} <span class="source-meta">({html.escape(meta)})</span></li>'
         )
-    return f'<div class="event-timeline"><p><b>Timeline</b></p><ul>{"".join(items)}</ul></div>'
+    return "".join(items)
 
 
 def also_reported(source: Source) -> str:

@@ -4,9 +4,10 @@ Article text is escaped (`&`, `<`, `>`), so a quote can never become a live
 link, a user mention or `<!channel>`. Limits from Slack's docs: 50 blocks per
 message, 3000 characters per section text, 10 elements per context block.
 Each source line carries its outlet and date ("CNN, 16 Oct 2025"), a context
-line says which days the answer was drawn from, another which outlets reported
-the cited event ("Reported by 3 outlets: ..."), and a timeline or a comparison
-of outlets shows one line per claim. Under every answer: 👍 / 👎, "Follow this story"
+line says which days the answer was drawn from, another which other outlets
+reported it ("Also reported by ..."), a follow-up read in context says what it
+was understood as, and a timeline or a comparison of outlets shows one line per
+claim. Under every answer: 👍 / 👎, "Follow this story"
 and, for an answer only its asker sees, "Share with channel". A followed
 story's update quotes each new sentence with its outlet and date.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from rag.query.coverage import coverage_lines
+from rag.query.coverage import coverage_line
 from rag.schema import Answer, Source, day_label
 from ui.render import also_reported
 
@@ -67,7 +68,7 @@ def answer_message(answer: Answer, actions: Sequence[dict[str, Any]] = ()) -> di
 def _answer(answer: Answer) -> dict[str, Any]:
     claims = [escape(c.text) if c.supported else f"_{escape(c.text)}_ {UNSUPPORTED}" for c in answer.claims]
     body = ("\n" if answer.timeline or answer.comparison else " ").join(claims) or escape(answer.text)
-    blocks: list[dict[str, Any]] = [_section(body), *_timeframe(answer)]
+    blocks: list[dict[str, Any]] = [*_understood(answer), _section(body), *_more(answer), *_timeframe(answer)]
     for source in answer.sources:
         quotes = [c.quote for c in answer.citations if c.number == source.number]
         elements = [_mrkdwn(f"*[{source.number}]* {_title(source)}{_details(source)}")]
@@ -94,12 +95,27 @@ def _timeframe(answer: Answer) -> list[dict[str, Any]]:
 
 
 def _coverage(answer: Answer) -> list[dict[str, Any]]:
-    """ "Reported by 3 outlets: CNN (16 Oct 2025), ..." under the sources, one line per event."""
-    lines = coverage_lines(answer.coverage)
-    if not lines:
+    """ "Also reported by The Week (18 Oct), USA Today (19 Oct)" under the sources, once, when others did."""
+    line = coverage_line(answer)
+    if line is None:
         return []
-    text = clip("\n".join(f":newspaper: {escape(line)}" for line in lines), MAX_CONTEXT_TEXT)
+    return [{"type": "context", "elements": [_mrkdwn(clip(f":newspaper: {escape(line)}", MAX_CONTEXT_TEXT))]}]
+
+
+def _understood(answer: Answer) -> list[dict[str, Any]]:
+    """ "Understood as: <the standalone question>" above an answer to a follow-up read in context."""
+    if answer.understood_as is None:
+        return []
+    text = clip(f"Understood as: _{escape(answer.understood_as)}_", MAX_CONTEXT_TEXT)
     return [{"type": "context", "elements": [_mrkdwn(text)]}]
+
+
+def _more(answer: Answer) -> list[dict[str, Any]]:
+    """A timeline's further lines of the story, smaller, under its main ones."""
+    if not answer.more:
+        return []
+    lines = "\n".join(escape(claim.text) for claim in answer.more)
+    return [{"type": "context", "elements": [_mrkdwn(clip(f"*More:*\n{lines}", MAX_CONTEXT_TEXT))]}]
 
 
 def _section(text: str) -> dict[str, Any]:

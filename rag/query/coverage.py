@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from rag.schema import Answer, Coverage, EventArticle, OutletReport, RetrievedChunk
+from rag.schema import Answer, Coverage, EventArticle, OutletReport, RetrievedChunk, day_label
 from rag.text.outlets import outlet_name
 
 if TYPE_CHECKING:
@@ -123,8 +123,33 @@ def with_coverage(answer: Answer, store: ChromaStore) -> Answer:
     return answer.model_copy(update={"coverage": [item for item in coverage if item.outlets]})
 
 
-def coverage_lines(coverage: list[Coverage]) -> list[str]:
-    """The lines every door prints under an answer; each prefixed by its [n] when several events are cited."""
-    if len(coverage) == 1:
-        return [coverage[0].line]
-    return [f"{''.join(f'[{n}]' for n in item.sources)} {item.line}" for item in coverage]
+def coverage_line(answer: Answer, today: date | None = None) -> str | None:
+    """ "Also reported by The Week (18 Oct), USA Today (19 Oct)": once per answer, every door's line.
+
+    Only outlets beyond the ones the answer quotes, each at its first report, oldest first;
+    nothing when a single outlet reported the cited events. A day of another year than the
+    answer's as-of day (today by default) keeps its year.
+    """
+    cited = {source.article_id for source in answer.sources}
+    quoted = {
+        a.outlet for item in answer.coverage for a in item.articles if a.article_id in cited and a.outlet
+    }
+    first: dict[str, str | None] = {}
+    for item in answer.coverage:
+        for article in item.articles:
+            if article.outlet and article.outlet not in quoted:
+                known = first.get(article.outlet)
+                first[article.outlet] = min(filter(None, (known, article.published)), default=None)
+    if not first or len(first) + len(quoted) < 2:
+        return None
+    as_of = answer.timeframe.as_of if answer.timeframe else today or date.today()
+    ordered = sorted(first.items(), key=lambda pair: (pair[1] or "9999", pair[0]))
+    return "Also reported by " + ", ".join(_labelled(outlet, day, as_of.year) for outlet, day in ordered)
+
+
+def _labelled(outlet: str, day: str | None, year: int) -> str:
+    """ "USA Today (19 Oct)", or "USA Today (19 Oct 2024)" when not of `year`."""
+    if not day:
+        return outlet
+    label = day_label(day)
+    return f"{outlet} ({label.rsplit(' ', 1)[0] if day.startswith(str(year)) else label})"

@@ -158,8 +158,10 @@ def test_a_timeline_is_a_list_with_one_line_per_date_in_order() -> None:
     assert len(answer_markdown(story()).split("\n\n")[0].splitlines()) == 1, "a plain answer is one paragraph"
 
 
-def _covered(comparison: bool = False) -> Answer:
-    from rag.schema import Coverage, OutletReport
+def _covered(comparison: bool = False, outlets: int = 2) -> Answer:
+    """Answer [1] quotes the Daily Post; the Evening <Star> reported the event too, the Coast Times
+    ran its copy, and a Bay Weekly piece came a year earlier (as of 20 Oct 2025)."""
+    from rag.schema import Coverage, EventArticle, OutletReport
 
     answer = cited("Flash floods killed 12 people.")
     lines = [
@@ -167,24 +169,66 @@ def _covered(comparison: bool = False) -> Answer:
         "Differ: Daily Post: 12 dead [1] · Evening Star: 14 dead [1]",
     ]
     claims = [Claim(text=line, citations=[0]) for line in lines] if comparison else answer.claims
+    bay = EventArticle(article_id="bay", title="t", outlet="Bay Weekly", published="2024-10-18")
+    post = EventArticle(article_id="a", title="t", outlet="Daily Post", published="2025-10-16")
+    star = EventArticle(article_id="b", title="t", outlet="Evening <Star>", published="2025-10-17")
+    copy = EventArticle(article_id="c", title="t", outlet="Coast Times", published="2025-10-17", copy_of="b")
+    articles = {1: [post], 2: [post, star], 3: [post, star, copy], 4: [bay, post, star, copy]}[outlets]
     coverage = Coverage(
         event_id="e",
         sources=[1],
         outlets=[
-            OutletReport(outlet="Daily Post", published="2025-10-16"),
-            OutletReport(outlet="Evening <Star>", published="2025-10-17"),
+            OutletReport(outlet=a.outlet or "", published=a.published) for a in articles if not a.copy_of
         ],
-        copies_by=["Coast Times"],
+        articles=articles,
     )
-    return answer.model_copy(update={"coverage": [coverage], "claims": claims, "comparison": comparison})
+    timeframe = Timeframe(as_of=date(2025, 10, 20), until=date(2025, 10, 20))
+    return answer.model_copy(
+        update={"coverage": [coverage], "claims": claims, "comparison": comparison, "timeframe": timeframe}
+    )
 
 
-def test_the_coverage_line_closes_the_answer_escaped() -> None:
-    text = answer_markdown(_covered())
-    assert (
-        "Reported by 2 outlets: Daily Post \\(16 Oct 2025\\), Evening &lt;Star&gt; \\(17 Oct 2025\\)" in text
+def test_who_else_reported_it_closes_the_answer_once_escaped_with_short_dates() -> None:
+    text = answer_markdown(_covered(outlets=3))
+    assert text.count("Also reported by") == 1
+    assert "Also reported by Coast Times \\(17 Oct\\), Evening &lt;Star&gt; \\(17 Oct\\)" in text
+    assert "Reported by" not in text.replace("Also reported by", "")
+
+
+def test_a_day_of_another_year_keeps_its_year() -> None:
+    from rag.query.coverage import coverage_line
+
+    assert coverage_line(_covered(outlets=4)) == (
+        "Also reported by Bay Weekly (18 Oct 2024), Coast Times (17 Oct), Evening <Star> (17 Oct)"
     )
-    assert "copies also ran in Coast Times." in text
+
+
+def test_an_answer_one_outlet_reported_has_no_coverage_line() -> None:
+    from rag.query.coverage import coverage_line
+    from ui.slack_blocks import answer_message
+
+    answer = _covered(outlets=1)
+    assert coverage_line(answer) is None
+    assert "reported" not in answer_markdown(answer).lower()
+    contexts = [
+        e["text"] for b in answer_message(answer)["blocks"] if b["type"] == "context" for e in b["elements"]
+    ]
+    assert not any(":newspaper:" in text for text in contexts)
+
+
+def test_a_follow_up_says_what_it_was_understood_as_in_every_door() -> None:
+    from rag.cli import render_answer
+    from ui.slack_blocks import answer_message
+
+    answer = cited("Staffan de Mistura is the envoy.").model_copy(
+        update={"question": "and who is the envoy?", "standalone_question": "Who is the UN Syria envoy?"}
+    )
+    assert answer_markdown(answer).startswith("*Understood as: Who is the UN Syria envoy?*\n\n")
+    assert render_answer(answer).startswith("Understood as: Who is the UN Syria envoy?\n")
+    first = answer_message(answer)["blocks"][0]
+    assert first["elements"][0]["text"] == "Understood as: _Who is the UN Syria envoy?_"
+    plain = cited("Staffan de Mistura is the envoy.")
+    assert "Understood as" not in answer_markdown(plain) + render_answer(plain)
 
 
 def test_a_comparison_is_a_list_with_one_line_per_claim() -> None:
@@ -193,16 +237,13 @@ def test_a_comparison_is_a_list_with_one_line_per_claim() -> None:
     assert len(items) == 2 and items[1].startswith("- Differ: Daily Post: 12 dead [[1]](#source-1)")
 
 
-def test_slack_shows_the_coverage_line_and_a_comparison_one_line_per_claim() -> None:
+def test_slack_shows_who_else_reported_it_and_a_comparison_one_line_per_claim() -> None:
     from ui.slack_blocks import answer_message
 
     message = answer_message(_covered(comparison=True))
     assert message["blocks"][0]["text"]["text"].split("\n")[1].startswith("Differ: Daily Post: 12 dead [1]")
     contexts = [e["text"] for b in message["blocks"] if b["type"] == "context" for e in b["elements"]]
-    assert any(
-        text.startswith(":newspaper: Reported by 2 outlets: Daily Post (16 Oct 2025), Evening &lt;Star&gt;")
-        for text in contexts
-    )
+    assert ":newspaper: Also reported by Evening &lt;Star&gt; (17 Oct)" in contexts
 
 
 def test_a_reply_for_api_clients_lists_its_sources_and_keeps_article_text_inert() -> None:

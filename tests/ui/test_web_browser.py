@@ -172,10 +172,10 @@ def test_a_malformed_as_of_date_is_one_line_in_the_chat(dated_page) -> None:
     assert dated_page.locator("#question textarea").input_value() == STORY_QUESTION
 
 
-def test_the_example_question_is_the_newest_headline_and_is_answered(dated_page) -> None:
+def test_the_example_question_asks_about_the_newest_story_and_is_answered(dated_page) -> None:
     from playwright.sync_api import expect
 
-    question = 'What is the latest on "Kessler harbor bridge reopens"?'
+    question = "What is the latest on the Kessler harbor bridge?"
     dated_page.get_by_text(question).click()
     box = dated_page.locator("#question textarea")
     expect(box).to_have_value(question)  # the click fills the box; Enter before that sends nothing
@@ -192,26 +192,33 @@ def event_page(browser, event_web_app: WebApp):
     page.close()
 
 
-def test_the_answer_says_which_outlets_reported_it_and_the_event_opens_with_its_timeline(event_page) -> None:
+def test_the_answer_names_the_other_outlets_once_and_a_source_opens_its_event(event_page) -> None:
     from tests.events_fixture import AS_OF, QUESTION
 
     page = event_page
     ask(page, QUESTION, as_of=AS_OF.isoformat())
     chat = page.locator("#chat")
-    chat.get_by_text("Reported by 3 outlets: Daily Post (16 Oct 2025), Evening Star (17 Oct 2025)").wait_for()
+    chat.get_by_text("Also reported by").wait_for()
+    assert chat.inner_text().count("Also reported by") == 1
     assert "Mountain Gazette" not in chat.inner_text()
-    page.wait_for_function(
-        "() => document.querySelector('#event-choice input').value.includes('Reported by 3 outlets')"
-    )
+    page.wait_for_function("() => document.querySelector('#event-choice input').value.startsWith('[1] ')")
     page.locator("#open-event").click()
     view = page.locator("#event-view")
     view.get_by_text("Timeline").wait_for(timeout=60_000)
+    assert "Reported by 3 outlets: Daily Post (16 Oct 2025), Evening Star (17 Oct 2025)" in view.inner_text()
     items = view.locator(".event-articles li")
     assert items.count() == 4
     text = view.inner_text()
     assert "Coast Times" in text and "copy" in text and "Mountain Gazette" not in text
     assert view.locator(".event-timeline li").count() >= 2
     shoot(page, "chat-event-view.png")
+
+
+def test_an_answer_one_outlet_reported_shows_no_coverage_line(dated_page) -> None:
+    ask(dated_page, STORY_QUESTION, as_of="2024-03-01")
+    chat = dated_page.locator("#chat")
+    chat.get_by_text("Articles up to 1 Mar 2024.").wait_for()
+    assert "reported by" not in chat.inner_text().lower()
 
 
 def test_a_compare_question_gets_a_line_per_outlet_and_the_conflicting_figures(event_page) -> None:
@@ -228,5 +235,145 @@ def test_a_compare_question_gets_a_line_per_outlet_and_the_conflicting_figures(e
     ), lines
     for outlet in ("Daily Post, 16 Oct 2025:", "Evening Star, 17 Oct 2025:", "Harbor Ledger, 18 Oct 2025:"):
         assert any(line.startswith(outlet) for line in lines), (outlet, lines)
-    chat.get_by_text("Reported by 3 outlets").wait_for()
+    chat.get_by_text("Also reported by").wait_for()
     shoot(page, "chat-compare.png")
+
+
+FIRST = "Why does Kazakhstan refuse to send troops to Syria?"
+FOLLOW_UP = "who is their foreign minister?"
+
+
+def answered(page, text: str) -> None:
+    """Wait until the chat shows `text` and the conversation is kept (listed)."""
+    page.locator("#chat").get_by_text(text).first.wait_for()
+    page.locator("#conversations label").first.wait_for()
+
+
+def listed(page) -> list[str]:
+    return page.locator("#conversations label").all_inner_texts()
+
+
+def test_a_conversation_survives_a_reload(page) -> None:
+    ask(page, "Who is the UN Syria envoy?")
+    answered(page, "Staffan de Mistura")
+
+    page.reload()
+    page.locator("#chat").get_by_text("Staffan de Mistura").first.wait_for()
+    assert "Who is the UN Syria envoy?" in page.locator("#chat").inner_text()
+    assert listed(page) == ["Who is the UN Syria envoy?"]
+    page.locator("#sources #source-1 mark").wait_for()
+
+
+def test_two_conversations_are_listed_and_each_reopens(page) -> None:
+    ask(page, "Who is the UN Syria envoy?")
+    answered(page, "Staffan de Mistura")
+    page.locator("#new-conversation").click()
+    page.wait_for_function("() => !document.querySelector('#chat').innerText.includes('Mistura')")
+    ask(page, "why did Putin move talks from Astana?")
+    page.locator("#chat").get_by_text("Putin decided to move the negotiations to Sochi").wait_for()
+    page.wait_for_function("() => document.querySelectorAll('#conversations label').length == 2")
+    assert listed(page) == ["why did Putin move talks from Astana?", "Who is the UN Syria envoy?"]
+
+    page.locator("#conversations label", has_text="UN Syria envoy").click()
+    page.locator("#chat").get_by_text("Staffan de Mistura").first.wait_for()
+    assert "Putin decided" not in page.locator("#chat").inner_text()
+    page.locator("#conversations label", has_text="Astana").click()
+    page.locator("#chat").get_by_text("Putin decided to move the negotiations to Sochi").wait_for()
+    shoot(page, "chat-conversations.png")
+
+    page.locator("#delete-conversation").click()
+    page.wait_for_function("() => document.querySelectorAll('#conversations label').length == 1")
+    page.locator("#chat").get_by_text("Staffan de Mistura").first.wait_for()
+    page.reload()
+    page.locator("#chat").get_by_text("Staffan de Mistura").first.wait_for()
+    assert listed(page) == ["Who is the UN Syria envoy?"]
+
+
+def test_a_follow_up_shows_what_it_was_understood_as(page) -> None:
+    ask(page, FIRST)
+    answered(page, "Kazakhstan")
+    ask(page, FOLLOW_UP)
+    understood = page.locator("#chat em", has_text="Understood as:")
+    understood.first.wait_for()
+    text = understood.first.inner_text()
+    assert text.startswith(f"Understood as: {FOLLOW_UP}") and "Kazakhstan" in text
+    page.locator("#chat").get_by_text("Kairat Abdrakhmanov").first.wait_for()
+    assert page.locator("#chat em", has_text="Understood as:").count() == 1, (
+        "the first question was not rewritten"
+    )
+    shoot(page, "chat-understood-as.png")
+
+
+@pytest.fixture(scope="module")
+def login_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
+    """The chat with a login: conversations are kept on the server, per user."""
+    import shutil
+
+    from rag.assistant import Assistant
+    from rag.settings import Settings
+    from tests.paths import CORPUS
+    from tests.ui.conftest import serving
+    from ui.web import create_server
+
+    root = tmp_path_factory.mktemp("login-web")
+    shutil.copytree(CORPUS, root / "corpus")
+    settings = Settings(home=root / "home", corpus_dir=root / "corpus", web_auth="reader:s3cret")
+    assistant = Assistant(settings)
+    assistant.ingest([root / "corpus"])
+    with serving(create_server(assistant)) as url:
+        yield WebApp(url + "/", assistant)
+
+
+def logged_in(browser, app: WebApp):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(app.url)
+    page.get_by_label("username").fill("reader")
+    page.get_by_label("password").fill("s3cret")
+    page.get_by_role("button", name="Login").click()
+    page.locator("#question textarea").wait_for()
+    return page
+
+
+def test_with_logins_conversations_are_kept_on_the_server_for_their_user(browser, login_app: WebApp) -> None:
+    page = logged_in(browser, login_app)
+    ask(page, "Who is the UN Syria envoy?")
+    answered(page, "Staffan de Mistura")
+    page.close()
+
+    [kept] = list((login_app.settings.home / "conversations").glob("*.json"))
+    assert "Staffan de Mistura" in kept.read_text()
+    elsewhere = logged_in(browser, login_app)  # another browser: nothing in its own storage
+    elsewhere.locator("#chat").get_by_text("Staffan de Mistura").first.wait_for()
+    assert listed(elsewhere) == ["Who is the UN Syria envoy?"]
+    elsewhere.close()
+
+
+@pytest.fixture(scope="module")
+def short_timeline_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebApp]:
+    """The dated bridge story with timelines of one line: the other day goes behind "more"."""
+    from rag.assistant import Assistant
+    from rag.settings import Settings
+    from tests.ui.conftest import serving, write_dated_story
+    from ui.web import create_server
+
+    root = tmp_path_factory.mktemp("short-timeline-web")
+    write_dated_story(root / "corpus")
+    settings = Settings(home=root / "home", corpus_dir=root / "corpus", timeline_lines=1)
+    assistant = Assistant(settings)
+    assistant.ingest([root / "corpus"])
+    with serving(create_server(assistant)) as url:
+        yield WebApp(url + "/", assistant)
+
+
+def test_a_timeline_s_further_lines_open_behind_more(browser, short_timeline_app: WebApp) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(short_timeline_app.url)
+    ask(page, "How did the Kessler harbor bridge story unfold?", as_of="2024-07-01")
+    more = page.locator("#chat details summary", has_text="1 more line")
+    more.wait_for()
+    hidden = page.locator("#chat details li")
+    assert not hidden.first.is_visible()
+    more.click()
+    assert hidden.first.is_visible()
+    shoot(page, "chat-timeline-more.png")
+    page.close()

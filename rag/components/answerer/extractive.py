@@ -34,6 +34,7 @@ from rag.query.citations import CitationLedger, nearest_articles
 from rag.query.condense import condense
 from rag.query.latest import Line, newest_first
 from rag.query.retrieval import Recency, SearchResult
+from rag.query.timeline import story_days
 from rag.schema import Answer, Claim, RetrievedChunk, Span, Turn, day_label
 from rag.text.terms import content_terms
 
@@ -121,7 +122,7 @@ class ExtractiveAnswerer:
         embedder: Embedder,
         max_sentences: int,
         threshold: float,
-        timeline_lines: int = 12,
+        timeline_lines: int = 8,
         reader: Reader | None = None,
     ) -> None:
         self.embedder = embedder
@@ -159,9 +160,11 @@ class ExtractiveAnswerer:
         return self._cited(question, found, ledger, claims, best)
 
     def timeline(self, question: str, found: SearchResult, asked: str | None = None) -> Answer:
-        """The best-supported sentence of each publication day, oldest first, one line per day.
+        """The best-supported sentence of each publication day of the asked story, oldest first.
 
-        Undated articles cannot be placed on a timeline and are left out.
+        One line per day, the strongest `timeline_lines` days shown and the story's
+        further days in `Answer.more` (`rag.query.timeline`). Undated articles cannot
+        be placed on a timeline and are left out.
         """
         scored, _ = self.score(question, found, asked)
         best_of_day: dict[str, ScoredSentence] = {}
@@ -171,17 +174,20 @@ class ExtractiveAnswerer:
         if not best_of_day:
             best = max((item.evidence for item in scored), default=None)
             return abstention(question, found.chunks).model_copy(update={"evidence_score": best})
-        strongest = sorted(best_of_day, key=lambda day: best_of_day[day].score, reverse=True)
-        days = sorted(strongest[: self.timeline_lines])
+        shown, more = story_days(best_of_day, question, self.timeline_lines)
         ledger = CitationLedger()
-        claims = []
-        for day in days:
-            item = best_of_day[day]
-            index = ledger.cite(item.chunk, item.span)
-            marker = ledger.citations[index].number
-            claims.append(Claim(text=f"{day_label(day)}: {item.span.text} [{marker}]", citations=[index]))
-        best = max(item.evidence for item in best_of_day.values())
-        return self._cited(question, found, ledger, claims, best, timeline=True)
+        claims = [self._dated(day, best_of_day[day], ledger) for day in shown]
+        further = [self._dated(day, best_of_day[day], ledger) for day in more]
+        best = max(best_of_day[day].evidence for day in shown)
+        answer = self._cited(question, found, ledger, claims, best, timeline=True)
+        return answer.model_copy(update={"more": further})
+
+    @staticmethod
+    def _dated(day: str, item: ScoredSentence, ledger: CitationLedger) -> Claim:
+        index = ledger.cite(item.chunk, item.span)
+        return Claim(
+            text=f"{day_label(day)}: {item.span.text} [{ledger.citations[index].number}]", citations=[index]
+        )
 
     def _cited(
         self,
