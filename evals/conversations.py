@@ -39,7 +39,11 @@ def ask_case(assistant: Assistant, case: EvalCase) -> list[Asked]:
         if scored and number > 1 and turn.standalone:
             alone = _turn_case(case, number, turn.standalone, [], suffix="/standalone")
             asked.append((alone, assistant.ask(turn.standalone, as_of=case.as_of), {**where, "alone": True}))
-        history = [*history, {"role": "user", "content": turn.question}, {"role": "assistant", "content": answer.text}]
+        history = [
+            *history,
+            {"role": "user", "content": turn.question},
+            {"role": "assistant", "content": answer.text},
+        ]
     return asked
 
 
@@ -75,7 +79,10 @@ def conversation_summary(results: Sequence[dict[str, Any]]) -> dict[str, Any] | 
         "follow-ups asked standalone": [alone[(r["conversation"], r["turn"])] for r in follow],
     }
     rows = {name: _means(group) for name, group in groups.items()}
-    replayed, standalone = rows["follow-ups"]["contains_answer"], rows["follow-ups asked standalone"]["contains_answer"]
+    replayed, standalone = (
+        rows["follow-ups"]["contains_answer"],
+        rows["follow-ups asked standalone"]["contains_answer"],
+    )
     levels: dict[str, int] = {}
     for r in follow:
         level = r.get("answered_from") or "no focus"

@@ -99,7 +99,9 @@ def _conversations_html(conversations: dict[str, Any] | None) -> str:
         for group, row in conversations["rows"].items()
     )
     ratio = conversations.get("ratio")
-    levels = ", ".join(f"{escape(level)} {count}" for level, count in sorted(conversations["answered_from"].items()))
+    levels = ", ".join(
+        f"{escape(level)} {count}" for level, count in sorted(conversations["answered_from"].items())
+    )
     return f"""<h2>Conversations</h2>
 <table><tr><th>turns</th><th>n</th>{"".join(f"<th>{name}</th>" for name in names)}</tr>{rows}</table>
 <p>Follow-up / standalone contains_answer: {f"{ratio:.3f}" if ratio is not None else "–"}.

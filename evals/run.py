@@ -55,7 +55,11 @@ def run_eval(
         result.update(where, groups=case_groups(case.id, case.unanswerable, sources))
     scored = [i for i, (_, _, where) in enumerate(asked) if not where.get("alone")]
     summary = _summary(
-        [results[i] for i in scored], [cases[i] for i in scored], [answers[i] for i in scored], assistant, dataset
+        [results[i] for i in scored],
+        [cases[i] for i in scored],
+        [answers[i] for i in scored],
+        assistant,
+        dataset,
     )
     summary["conversations"] = conversation_summary(results)
     return results, summary

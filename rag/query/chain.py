@@ -56,7 +56,9 @@ def build_retrieval_chain(
         history = state.get("history", ())
         focus = recover_focus(history, retriever) if history else None
         reading = read(state["question"], history, focus)
-        standalone = answerer.rewrite(state["question"], history, focus) if reading.follow_up else reading.standalone
+        standalone = (
+            answerer.rewrite(state["question"], history, focus) if reading.follow_up else reading.standalone
+        )
         return {**state, "standalone": standalone, "focus": focus if reading.follow_up else None}
 
     def retrieve_step(state: State) -> State:
@@ -74,7 +76,9 @@ def build_retrieval_chain(
     return timed("condense", condense_step) | timed("retrieve", retrieve_step)
 
 
-def search(state: State, question: str, retriever: HybridRetriever, settings: Settings, within: Filters | None = None) -> State:
+def search(
+    state: State, question: str, retriever: HybridRetriever, settings: Settings, within: Filters | None = None
+) -> State:
     """`state` with the chunks `question` retrieves (within the focus `within` names, when given)."""
     timeframe = resolve(question, state["as_of"])
     base = state.get("filters") or Filters()
@@ -106,7 +110,9 @@ def search(state: State, question: str, retriever: HybridRetriever, settings: Se
     }
 
 
-def answer_in_tiers(state: State, retriever: HybridRetriever, answerer: Answerer, settings: Settings) -> State:
+def answer_in_tiers(
+    state: State, retriever: HybridRetriever, answerer: Answerer, settings: Settings
+) -> State:
     """A follow-up answered from the focus's articles and events, else its topic, else the archive.
 
     The first tier whose evidence passes the answerer's own gate answers. The archive tier reads
@@ -117,16 +123,18 @@ def answer_in_tiers(state: State, retriever: HybridRetriever, answerer: Answerer
     standalone = state["standalone"]
     tiers: list[tuple[str, str, Filters | None]] = []
     if focus.article_ids or focus.event_ids:
-        tiers.append(("focus", standalone, Filters(articles=tuple(focus.article_ids), events=tuple(focus.event_ids))))
+        tiers.append(
+            ("focus", standalone, Filters(articles=tuple(focus.article_ids), events=tuple(focus.event_ids)))
+        )
     tiers.append(("topic", standalone, None))
     if state["question"] != standalone:
         tiers.append(("archive", state["question"], None))
-    for level, question, within in tiers:
+    for number, (level, question, within) in enumerate(tiers, start=1):
         found = search({**state, "standalone": question}, question, retriever, settings, within)
         answer = answerer.answer(question, found["found"], state["question"])
-        if not answer.abstained:
-            break
-    return {**found, "tiered": answer.model_copy(update={"focus": focus, "answered_from": level})}
+        if not answer.abstained or number == len(tiers):
+            return {**found, "tiered": answer.model_copy(update={"focus": focus, "answered_from": level})}
+    return search(state, standalone, retriever, settings)
 
 
 def recency_for(timeframe: Timeframe, settings: Settings) -> Recency:

@@ -39,12 +39,14 @@ _DEFINITE = re.compile(
 )
 _REFERENCES = (_PERSON, _HIS, _HER, _POSSESSIVE, _THEY, _IT, _THERE, _DEFINITE, _OPENS_ON_CONTEXT)
 _QUESTION_WORDS = frozenset(content_terms("who what when where why how which whose whom many much"))
-_AUXILIARIES = frozenset(
-    "is are was were be been being did does do has have had will would can could should may might".split()
+_AUXILIARY_WORDS = (
+    "is are was were be been being did does do has have had will would can could should may might"
 )
-_WH = frozenset("who what when where why how which whose whom".split())
-_DETERMINERS = frozenset("the a an".split())
-_PREPOSITIONS = frozenset("at in on to with during after before from near inside outside over".split())
+_AUXILIARIES = frozenset(_AUXILIARY_WORDS.split())
+_WH = frozenset({"who", "what", "when", "where", "why", "how", "which", "whose", "whom"})
+_DETERMINERS = frozenset({"the", "a", "an"})
+_PREPOSITION_WORDS = "at in on to with during after before from near inside outside over"
+_PREPOSITIONS = frozenset(_PREPOSITION_WORDS.split())
 _AFTER = "(after: "
 # A question with no name and at most this many content words names no topic of its own.
 TOPICLESS_WORDS = 3
@@ -139,7 +141,9 @@ def _resolved(question: str, focus: Focus) -> str:
     if person:
         text = _PERSON.sub(lambda m: person, text)
         text = _HIS.sub(lambda m: f"{person}'s", text)
-        text = _HER.sub(lambda m: f"{person}'s{m.group(1)}" if _possessive_her(m) else person + (m.group(1) or ""), text)
+        text = _HER.sub(
+            lambda m: f"{person}'s{m.group(1)}" if _possessive_her(m) else person + (m.group(1) or ""), text
+        )
     if main:
         text = _POSSESSIVE.sub(lambda m: f"{main}'s", text)
         text = _THEY.sub(lambda m: main, text)
@@ -161,7 +165,7 @@ def _asks_for_a_name(topic: str) -> bool:
 
 
 def _with_topic(question: str, focus: Focus) -> str:
-    """`question` with the focus's topic appended: "How many people died in the Baltimore bridge collapse?"."""
+    """`question` with the topic appended: "How many people died in the Baltimore bridge collapse?"."""
     body = _OPENS_ON_CONTEXT.sub("", question).strip().rstrip(" ?.!")
     body = body[:1].upper() + body[1:]
     phrase = _phrase(focus)

@@ -83,7 +83,13 @@ class Filters:
 
     def __bool__(self) -> bool:
         return bool(
-            self.source or self.since or self.until or self.outlets or self.event or self.articles or self.events
+            self.source
+            or self.since
+            or self.until
+            or self.outlets
+            or self.event
+            or self.articles
+            or self.events
         )
 
     def within(self, since: date | None, until: date | None) -> Filters:

@@ -20,25 +20,29 @@ from rag.text.terms import STOPWORDS
 _TOKEN = re.compile(r"[\w’'&.-]+|[^\w\s]")
 _CAPITALISED = re.compile(r"^[A-Z][\w’'&.-]*$")
 _JOINERS = frozenset({"of", "de", "the", "for"})
-_TIME_WORDS = frozenset(
+_CALENDAR = (
     "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday".split()
+    "monday tuesday wednesday thursday friday saturday sunday"
 )
-_NOT_NAMES = frozenset(STOPWORDS) | _TIME_WORDS | frozenset(
-    "who what when where why how which whose whom is are was were did does do has have had "
-    "will would can could should".split()
+_TIME_WORDS = frozenset(_CALENDAR.split())
+_QUESTION_WORDS = (
+    "who what when where why how which whose whom is are was were did does do has have had will would can "
+    "could should"
 )
+_NOT_NAMES = frozenset(STOPWORDS) | _TIME_WORDS | frozenset(_QUESTION_WORDS.split())
 # Titles stand before a name without being part of it: "Prime Minister Ariel Henry" names Ariel Henry.
-_TITLES = frozenset(
+_TITLE_WORDS = (
     "mr mrs ms dr sen rep gov gen lt col sgt st president prime minister mayor governor secretary "
-    "chancellor chief judge justice king queen prince princess pope".split()
+    "chancellor chief judge justice king queen prince princess pope"
 )
+_TITLES = frozenset(_TITLE_WORDS.split())
 _POSSESSIVE = re.compile(r"[’']s$")
-_INSTITUTIONS = frozenset(
+_INSTITUTION_WORDS = (
     "court county city state states university college party department council committee house senate "
     "bank company inc corp group agency service services association foundation airlines airport "
-    "news times post union republic kingdom league".split()
+    "news times post union republic kingdom league"
 )
+_INSTITUTIONS = frozenset(_INSTITUTION_WORDS.split())
 _DEMONYM = re.compile(r"(ian|ese|ish|can|ean)$")
 _PLACED = re.compile(r"\b(in|at|from|to|near|across)\s+(the\s+)?$", re.IGNORECASE)
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’]?\s+(?=[\"“‘(]?[A-Z])")

@@ -80,11 +80,16 @@ def test_a_dataset_without_conversations_has_no_conversation_table(
         ({"id": "c", "turns": []}, "turns must be a non-empty list"),
         ({"id": "c", "turns": "How many died?"}, "turns must be a non-empty list"),
         ({"id": "c", "turns": [{"answers": ["6"]}]}, "turn 1 has no question"),
-        ({"id": "c", "turns": [{"question": "Why?"}, {"question": "Who?", "standalone": ""}]}, "turn 2: standalone"),
+        (
+            {"id": "c", "turns": [{"question": "Why?"}, {"question": "Who?", "standalone": ""}]},
+            "turn 2: standalone",
+        ),
         ({"id": "c", "turns": [{"question": "Why?", "answers": 6}]}, "turn 1 answers must be a string"),
     ],
 )
-def test_a_malformed_conversation_names_file_and_line(tmp_path: Path, record: dict[str, object], message: str) -> None:
+def test_a_malformed_conversation_names_file_and_line(
+    tmp_path: Path, record: dict[str, object], message: str
+) -> None:
     dataset = write_jsonl(tmp_path / "bad.jsonl", {"question": "fine?"}, record)
 
     with pytest.raises(DatasetError, match=rf"bad.jsonl:2: {message}"):

@@ -54,7 +54,12 @@ TRAVEL_BAN = history(
         # references become names
         (STARMER, "When did he become prime minister?", "When did Keir Starmer become prime minister?", True),
         (STARMER, "What is his party?", "What is Keir Starmer's party?", True),
-        (BRIDGE, "Who owned the ship that hit it?", "Who owned the ship that hit the Francis Scott Key Bridge?", True),
+        (
+            BRIDGE,
+            "Who owned the ship that hit it?",
+            "Who owned the ship that hit the Francis Scott Key Bridge?",
+            True,
+        ),
         (NEVADA, "Who did he beat?", "Who did Bernie Sanders beat?", True),
         # after a question that asked for a name, "it" is that name, which the text does not say for sure
         (
@@ -110,6 +115,8 @@ def test_the_focus_of_text_history_is_the_last_question_as_understood_and_its_na
 
 
 def test_a_focus_given_by_the_pipeline_is_what_the_question_is_read_against() -> None:
-    focus = Focus(names=["Vicky White", "Casey White"], topic="Where were Vicky White and Casey White captured?")
+    focus = Focus(
+        names=["Vicky White", "Casey White"], topic="Where were Vicky White and Casey White captured?"
+    )
 
     assert condense("How old is she?", STARMER, focus) == "How old is Vicky White?"

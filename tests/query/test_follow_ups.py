@@ -69,7 +69,9 @@ def test_streaming_a_follow_up_gives_the_same_answer(
     assert final.answered_from == "focus"
 
 
-def test_a_new_topic_starts_afresh(two_stories_assistant: Assistant, bridge_history: list[dict[str, str]]) -> None:
+def test_a_new_topic_starts_afresh(
+    two_stories_assistant: Assistant, bridge_history: list[dict[str, str]]
+) -> None:
     answer = two_stories_assistant.ask(
         "What did investigators recover from the Corran River?", bridge_history, as_of=AS_OF
     )
@@ -103,7 +105,10 @@ def test_the_focus_is_recovered_from_the_quoted_sentences(
 def test_an_answer_that_quotes_nothing_stored_gives_names_but_no_articles(
     two_stories_assistant: Assistant,
 ) -> None:
-    history = [Turn.model_validate(turn) for turn in turns(BRIDGE_QUESTION, "Because of the storm on Harlan Bay. [1]")]
+    history = [
+        Turn.model_validate(turn)
+        for turn in turns(BRIDGE_QUESTION, "Because of the storm on Harlan Bay. [1]")
+    ]
 
     focus = recover_focus(history, two_stories_assistant.retriever)
 
@@ -113,14 +118,23 @@ def test_an_answer_that_quotes_nothing_stored_gives_names_but_no_articles(
 @pytest.mark.parametrize(
     ("text", "quotes"),
     [
-        ("The bridge collapsed after a ship hit it. [1] Six workers died on the bridge. [2]",
-         ["The bridge collapsed after a ship hit it.", "Six workers died on the bridge."]),
+        (
+            "The bridge collapsed after a ship hit it. [1] Six workers died on the bridge. [2]",
+            ["The bridge collapsed after a ship hit it.", "Six workers died on the bridge."],
+        ),
         # openings of a latest answer or a timeline line are not part of the quote
-        ("As of 5 Jul 2024: Keir Starmer formally became prime minister. [1]",
-         ["Keir Starmer formally became prime minister."]),
-        ("26 Mar 2025: The Harlan Bay Bridge collapsed early on Tuesday. [1]\n"
-         "27 Mar 2025: Divers recovered the bodies of the workers. [2]",
-         ["The Harlan Bay Bridge collapsed early on Tuesday.", "Divers recovered the bodies of the workers."]),
+        (
+            "As of 5 Jul 2024: Keir Starmer formally became prime minister. [1]",
+            ["Keir Starmer formally became prime minister."],
+        ),
+        (
+            "26 Mar 2025: The Harlan Bay Bridge collapsed early on Tuesday. [1]\n"
+            "27 Mar 2025: Divers recovered the bodies of the workers. [2]",
+            [
+                "The Harlan Bay Bridge collapsed early on Tuesday.",
+                "Divers recovered the bodies of the workers.",
+            ],
+        ),
         ("The indexed articles do not answer this question. The nearest articles are listed below.", []),
     ],
 )

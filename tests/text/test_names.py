@@ -20,7 +20,10 @@ from rag.text.names import capitalised_phrases, names
         ("What happened at Haneda airport in January?", [("Haneda", False)]),
         ("He said It was over. They left on Monday.", []),
         # a run stops at punctuation and at words that are not capitalised
-        ("Japan Airlines, Boeing and Airbus", [("Japan Airlines", True), ("Boeing", False), ("Airbus", False)]),
+        (
+            "Japan Airlines, Boeing and Airbus",
+            [("Japan Airlines", True), ("Boeing", False), ("Airbus", False)],
+        ),
         # titles and possessives end a name
         ("“Police said the fire spread,” Mayor Karen Bass said.", [("Police", True), ("Karen Bass", False)]),
         ("Japan’s Prime Minister Fumio Kishida spoke.", [("Japan", True), ("Fumio Kishida", False)]),
@@ -41,4 +44,8 @@ def test_names_count_a_sentence_opener_only_when_it_is_a_name_elsewhere_too() ->
 
 
 def test_names_are_in_order_of_first_mention() -> None:
-    assert names(["Boeing and Airbus met Boeing.", "Airbus said Nasa agreed."]) == ["Boeing", "Airbus", "Nasa"]
+    assert names(["Boeing and Airbus met Boeing.", "Airbus said Nasa agreed."]) == [
+        "Boeing",
+        "Airbus",
+        "Nasa",
+    ]
