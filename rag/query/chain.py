@@ -59,7 +59,11 @@ def build_retrieval_chain(
         standalone = (
             answerer.rewrite(state["question"], history, focus) if reading.follow_up else reading.standalone
         )
-        return {**state, "standalone": standalone, "focus": focus if reading.follow_up else None}
+        return {
+            **state,
+            "standalone": standalone,
+            "focus": focus if reading.follow_up else None,
+        }
 
     def retrieve_step(state: State) -> State:
         compare = state.get("compare")
@@ -115,22 +119,23 @@ def answer_in_tiers(
 ) -> State:
     """A follow-up answered from the focus's articles and events, else its topic, else the archive.
 
-    The first tier whose evidence passes the answerer's own gate answers. The archive tier reads
-    the question as the user asked it: when neither the focus nor its topic answers, carrying the
-    topic along only misleads.
+    The first tier whose evidence passes the answerer's own gate answers. Inside the focus the
+    question is read as the user asked it: every sentence there shares the topic's words (and
+    names), and only the question's own words tell them apart. The archive tier reads it as asked
+    too: when neither the focus nor its topic answers, carrying the topic along only misleads.
     """
     focus: Focus = state["focus"]
     standalone = state["standalone"]
-    tiers: list[tuple[str, str, Filters | None]] = []
+    # (level, the question searched and read, the question the answer says it understood, where)
+    tiers: list[tuple[str, str, str, Filters | None]] = []
     if focus.article_ids or focus.event_ids:
-        tiers.append(
-            ("focus", standalone, Filters(articles=tuple(focus.article_ids), events=tuple(focus.event_ids)))
-        )
-    tiers.append(("topic", standalone, None))
+        within = Filters(articles=tuple(focus.article_ids), events=tuple(focus.event_ids))
+        tiers.append(("focus", state["question"], standalone, within))
+    tiers.append(("topic", standalone, standalone, None))
     if state["question"] != standalone:
-        tiers.append(("archive", state["question"], None))
-    for number, (level, question, within) in enumerate(tiers, start=1):
-        found = search({**state, "standalone": question}, question, retriever, settings, within)
+        tiers.append(("archive", state["question"], state["question"], None))
+    for number, (level, question, understood, within) in enumerate(tiers, start=1):
+        found = search({**state, "standalone": understood}, question, retriever, settings, within)
         answer = answerer.answer(question, found["found"], state["question"])
         if not answer.abstained or number == len(tiers):
             return {**found, "tiered": answer.model_copy(update={"focus": focus, "answered_from": level})}

@@ -26,7 +26,7 @@ def bridge_history(two_stories_assistant: Assistant) -> list[dict[str, str]]:
 
 
 def article_titled(assistant: Assistant, words: str) -> str:
-    return next(record.article_id for record in assistant.articles() if words in record.title)
+    return next(record.id for record in assistant.articles() if words in record.title)
 
 
 def test_asked_alone_how_many_died_finds_the_newer_crash(two_stories_assistant: Assistant) -> None:
@@ -84,9 +84,9 @@ def test_a_new_topic_starts_afresh(
 def test_what_the_focus_cannot_answer_is_searched_in_the_archive(
     two_stories_assistant: Assistant, bridge_history: list[dict[str, str]]
 ) -> None:
-    answer = two_stories_assistant.ask("Which recorders were recovered from it?", bridge_history, as_of=AS_OF)
+    answer = two_stories_assistant.ask("When was the jet cleared to land?", bridge_history, as_of=AS_OF)
 
-    assert "flight recorders" in answer.text
+    assert "cleared to land" in answer.text
     assert answer.answered_from in ("topic", "archive")
 
 
