@@ -18,7 +18,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from rag.query.answerer import Answerer
 from rag.query.citations import nearest_articles
 from rag.query.compare import Comparer, asks_for_comparison, topic_of
-from rag.query.condense import read
+from rag.query.condense import own_words, read
 from rag.query.coverage import with_coverage
 from rag.query.filters import Filters
 from rag.query.focus import recover_focus
@@ -121,7 +121,8 @@ def answer_in_tiers(
 
     The first tier whose evidence passes the answerer's own gate answers. Inside the focus the
     question is read as the user asked it: every sentence there shares the topic's words (and
-    names), and only the question's own words tell them apart. The archive tier reads it as asked
+    names), and only the question's own words tell them apart; one with no words of its own ("Who
+    is he?") is read as understood ("Who is Ariel Henry?"). The archive tier reads it as asked
     too: when neither the focus nor its topic answers, carrying the topic along only misleads.
     """
     focus: Focus = state["focus"]
@@ -130,7 +131,8 @@ def answer_in_tiers(
     tiers: list[tuple[str, str, str, Filters | None]] = []
     if focus.article_ids or focus.event_ids:
         within = Filters(articles=tuple(focus.article_ids), events=tuple(focus.event_ids))
-        tiers.append(("focus", state["question"], standalone, within))
+        inside = state["question"] if own_words(state["question"]) else standalone
+        tiers.append(("focus", inside, standalone, within))
     tiers.append(("topic", standalone, standalone, None))
     if state["question"] != standalone:
         tiers.append(("archive", state["question"], state["question"], None))

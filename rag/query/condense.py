@@ -115,9 +115,13 @@ def _own_names(question: str) -> list[str]:
     return [phrase for phrase, _ in capitalised_phrases(question)]
 
 
+def own_words(question: str) -> list[str]:
+    """The question's content words beyond the question words ("Who is he?" has none)."""
+    return [term for term in content_terms(question) if term not in _QUESTION_WORDS]
+
+
 def _topicless(question: str) -> bool:
-    words = [term for term in content_terms(question) if term not in _QUESTION_WORDS]
-    return not _own_names(question) and len(words) <= TOPICLESS_WORDS
+    return not _own_names(question) and len(own_words(question)) <= TOPICLESS_WORDS
 
 
 def _shares_a_name(question: str, focus: Focus) -> bool:

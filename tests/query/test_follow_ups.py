@@ -140,3 +140,16 @@ def test_an_answer_that_quotes_nothing_stored_gives_names_but_no_articles(
 )
 def test_quoted_sentences(text: str, quotes: list[str]) -> None:
     assert quoted_sentences(text) == quotes
+
+
+def test_a_follow_up_without_words_of_its_own_is_read_as_understood_inside_the_focus(
+    two_stories_assistant: Assistant,
+) -> None:
+    question = "What did Governor Alma Reyes say?"
+    first = two_stories_assistant.ask(question, as_of=AS_OF)
+
+    answer = two_stories_assistant.ask("Who is she?", turns(question, first.text), as_of=AS_OF)
+
+    assert answer.standalone_question == "Who is Alma Reyes?"
+    assert answer.answered_from == "focus"
+    assert "Governor Alma Reyes" in answer.text
