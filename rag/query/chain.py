@@ -136,12 +136,18 @@ def answer_in_tiers(
     tiers.append(("topic", standalone, standalone, None))
     if state["question"] != standalone:
         tiers.append(("archive", state["question"], state["question"], None))
-    for number, (level, question, understood, within) in enumerate(tiers, start=1):
+
+    def ask(level: str, question: str, understood: str, within: Filters | None) -> tuple[State, Answer]:
         found = search({**state, "standalone": understood}, question, retriever, settings, within)
         answer = answerer.answer(question, found["found"], state["question"])
-        if not answer.abstained or number == len(tiers):
-            return {**found, "tiered": answer.model_copy(update={"focus": focus, "answered_from": level})}
-    return search(state, standalone, retriever, settings)
+        return {**found, "tiered": answer.model_copy(update={"focus": focus, "answered_from": level})}, answer
+
+    *earlier, last = tiers
+    for tier in earlier:
+        answered, answer = ask(*tier)
+        if not answer.abstained:
+            return answered
+    return ask(*last)[0]
 
 
 def recency_for(timeframe: Timeframe, settings: Settings) -> Recency:
