@@ -44,13 +44,16 @@ def command(
     """Score the assistant on DATASET and write results, summary and an HTML report.
 
     DATASET is this project's JSONL ({"id", "question", "answers", "evidence",
-    "unanswerable", "history"}), RAGAS-style JSONL (question, ground_truth or
+    "unanswerable", "history"}, or a conversation {"id", "as_of", "turns": [{"question",
+    "answers", "standalone"}, ...]}), RAGAS-style JSONL (question, ground_truth or
     reference, contexts) or CSV with those columns.
 
     The summary breaks the wrong answers down by kind (not retrieved, retrieved
     but answered wrong, wrongly abstained, answered when unanswerable) with
     examples, and gives metrics per quiz outlet and year for realtimeqa ids;
-    --compare shows the deltas of both.
+    --compare shows the deltas of both. Conversations are replayed turn by turn
+    with the assistant's own answers as history; the follow-ups are reported
+    beside the same questions asked standalone.
 
     \b
     Examples:
@@ -74,6 +77,7 @@ def _run(settings: Settings, dataset: Path, out: Path | None, limit: int | None)
     from tqdm import tqdm
 
     from evals.breakdown import format_breakdown
+    from evals.conversations import format_conversations
     from evals.datasets import DatasetError, load_dataset
     from evals.report import headline_rows, render_report
     from evals.run import run_eval, write_run
@@ -95,4 +99,7 @@ def _run(settings: Settings, dataset: Path, out: Path | None, limit: int | None)
     for name, mean, interval in headline_rows(summary):
         click.echo(f"{name:<24}{mean:>8}  {interval}")
     click.echo("\n" + format_breakdown(results))
+    table = format_conversations(summary.get("conversations"))
+    if table:
+        click.echo("\n" + table)
     click.echo(f"\n{len(results)} questions; results, summary and report.html in {folder}")

@@ -1,5 +1,8 @@
 """Q&A sets in the formats people have: this project's JSONL, RAGAS-style records, CSV.
 
+A JSONL record may also be a conversation: `turns`, each with its `question`,
+gold `answers` (optional for a turn that only sets the scene) and, for a
+follow-up, its `standalone` form (the same question asked with no history).
 Every format becomes a list of `EvalCase`. A malformed record stops the load
 with `DatasetError` naming the file and line, so a typo never silently drops
 a question from a score.
@@ -20,6 +23,18 @@ class DatasetError(ValueError):
 
 
 @dataclass(frozen=True)
+class EvalTurn:
+    """One turn of a conversation record: asked after the turns before it, with the assistant's answers."""
+
+    question: str
+    answers: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    unanswerable: bool = False
+    # The same question as it would be asked with no conversation before it.
+    standalone: str | None = None
+
+
+@dataclass(frozen=True)
 class EvalCase:
     id: str
     question: str
@@ -30,6 +45,8 @@ class EvalCase:
     history: list[dict[str, str]] = field(default_factory=list)
     # When the question was asked: "this week" means the week before it; nothing later is used.
     as_of: date | None = None
+    # A conversation: replayed turn by turn (`question` is its first turn's).
+    turns: list[EvalTurn] = field(default_factory=list)
 
 
 def load_dataset(path: Path) -> list[EvalCase]:
@@ -69,6 +86,8 @@ def _json_lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _case(record: dict[str, Any], where: str, index: int) -> EvalCase:
+    if "turns" in record:
+        return _conversation(record, where, index)
     question = record.get("question") or record.get("user_input")
     if not isinstance(question, str) or not question.strip():
         raise DatasetError(f"{where}: no question")
@@ -85,6 +104,35 @@ def _case(record: dict[str, Any], where: str, index: int) -> EvalCase:
         unanswerable=_flag(record.get("unanswerable", False), where),
         history=[{"role": str(turn["role"]), "content": str(turn["content"])} for turn in history],
         as_of=_date(record.get("as_of") or record.get("asked_at"), where),
+    )
+
+
+def _conversation(record: dict[str, Any], where: str, index: int) -> EvalCase:
+    turns = record["turns"]
+    if not isinstance(turns, list) or not turns or not all(isinstance(turn, dict) for turn in turns):
+        raise DatasetError(f"{where}: turns must be a non-empty list of objects")
+    parsed = []
+    for number, turn in enumerate(turns, start=1):
+        question = turn.get("question")
+        if not isinstance(question, str) or not question.strip():
+            raise DatasetError(f"{where}: turn {number} has no question")
+        standalone = turn.get("standalone")
+        if standalone is not None and (not isinstance(standalone, str) or not standalone.strip()):
+            raise DatasetError(f"{where}: turn {number}: standalone must be a question")
+        parsed.append(
+            EvalTurn(
+                question=question.strip(),
+                answers=_strings(turn.get("answers", []), where, f"turn {number} answers"),
+                evidence=_strings(turn.get("evidence", []), where, f"turn {number} evidence"),
+                unanswerable=_flag(turn.get("unanswerable", False), where),
+                standalone=standalone.strip() if standalone else None,
+            )
+        )
+    return EvalCase(
+        id=str(record.get("id") or f"c{index + 1}"),
+        question=parsed[0].question,
+        as_of=_date(record.get("as_of") or record.get("asked_at"), where),
+        turns=parsed,
     )
 
 

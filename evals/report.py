@@ -77,6 +77,7 @@ revision {escape(str(summary.get("git_revision")))} · {escape(summary["created"
 <h2>Latency (ms)</h2>
 <table><tr><th>stage</th><th>p50</th><th>p95</th></tr>{latency}</table>
 <img alt="latency" src="{_latency_plot(results)}">
+{_conversations_html(summary.get("conversations"))}
 <h2>Failures</h2>
 {_failures_html(results)}
 <h2>By group</h2>
@@ -84,6 +85,27 @@ revision {escape(str(summary.get("git_revision")))} · {escape(summary["created"
 <h2>The {WORST} worst questions</h2>
 {"".join(_case_html(result) for result in worst(results))}
 </body></html>"""
+
+
+def _conversations_html(conversations: dict[str, Any] | None) -> str:
+    """Follow-ups as replayed beside the same questions asked standalone (nothing without conversations)."""
+    if not conversations:
+        return ""
+    names = ("contains_answer", "token_f1", "hit_rate@5")
+    rows = "".join(
+        f"<tr><td>{escape(group)}</td><td>{row['n']}</td>"
+        + "".join(f"<td>{row[name]:.3f}</td>" if row[name] is not None else "<td>–</td>" for name in names)
+        + "</tr>"
+        for group, row in conversations["rows"].items()
+    )
+    ratio = conversations.get("ratio")
+    levels = ", ".join(
+        f"{escape(level)} {count}" for level, count in sorted(conversations["answered_from"].items())
+    )
+    return f"""<h2>Conversations</h2>
+<table><tr><th>turns</th><th>n</th>{"".join(f"<th>{name}</th>" for name in names)}</tr>{rows}</table>
+<p>Follow-up / standalone contains_answer: {f"{ratio:.3f}" if ratio is not None else "–"}.
+Follow-ups answered from: {levels}.</p>"""
 
 
 def worst(results: list[dict[str, Any]]) -> list[dict[str, Any]]:

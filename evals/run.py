@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from evals import breakdown, metrics
+from evals.conversations import ask_case, conversation_summary
 from evals.datasets import EvalCase
 from evals.groups import case_groups, outlets
 from rag.assistant import Assistant
@@ -33,8 +34,11 @@ def run_eval(
     dataset: Path,
     progress: Callable[[Iterable[EvalCase]], Iterable[EvalCase]] = iter,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Per-question results and the run summary."""
-    answers = [assistant.ask(case.question, case.history, as_of=case.as_of) for case in progress(cases)]
+    """Per-question results and the run summary (a conversation gives one result per scored turn,
+    and one per follow-up asked standalone: those are summarised apart, under `conversations`)."""
+    asked = [item for case in progress(cases) for item in ask_case(assistant, case)]
+    cases = [case for case, _, _ in asked]
+    answers = [answer for _, answer, _ in asked]
     runs = {
         case.id: metrics.relevance_run(answer, case.evidence)
         for case, answer in zip(cases, answers, strict=True)
@@ -47,9 +51,18 @@ def run_eval(
         for case, answer in zip(cases, answers, strict=True)
     ]
     sources = outlets(assistant.articles())
-    for case, result in zip(cases, results, strict=True):
-        result["groups"] = case_groups(case.id, case.unanswerable, sources)
-    return results, _summary(results, cases, answers, assistant, dataset)
+    for (case, _, where), result in zip(asked, results, strict=True):
+        result.update(where, groups=case_groups(case.id, case.unanswerable, sources))
+    scored = [i for i, (_, _, where) in enumerate(asked) if not where.get("alone")]
+    summary = _summary(
+        [results[i] for i in scored],
+        [cases[i] for i in scored],
+        [answers[i] for i in scored],
+        assistant,
+        dataset,
+    )
+    summary["conversations"] = conversation_summary(results)
+    return results, summary
 
 
 def _result(
@@ -77,6 +90,7 @@ def _result(
         "gold_answers": case.answers,
         "answer": answer.text,
         "standalone_question": answer.standalone_question,
+        "answered_from": getattr(answer, "answered_from", None),
         "abstained": answer.abstained,
         "notes": answer.notes,
         "correct": correct,

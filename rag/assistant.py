@@ -136,7 +136,7 @@ class Assistant:
         """Answer text as it is produced, then the final `Answer` (always last)."""
         state = self._retrieval.invoke(self._state(question, history, k, filters, as_of, timeline, compare))
         started = time.perf_counter()
-        if state["timeline"] or state["compare"]:
+        if state["timeline"] or state["compare"] or state.get("tiered") is not None:
             answer = respond(state, self.answerer, self.comparer)
             items: Iterator[str | Answer] = iter([answer.text, answer])
         else:

@@ -242,6 +242,24 @@ class Coverage(BaseModel):
         return text + "."
 
 
+class Focus(BaseModel):
+    """What the conversation is about: what the last answer cited and the names it used.
+
+    Recovered from the text of the earlier turns (the quoted sentences are
+    verbatim article text), so every door that keeps role/content history has one.
+    """
+
+    article_ids: list[str] = Field(default_factory=list, description="Articles the last answer quoted.")
+    event_ids: list[str] = Field(default_factory=list, description="The events those articles belong to.")
+    names: list[str] = Field(
+        default_factory=list, description="People, places, bodies named by the last question and answer."
+    )
+    people: list[str] = Field(
+        default_factory=list, description="Those of `names` shaped like a person's: whom he or she may mean."
+    )
+    topic: str = Field("", description="The last question as understood (standalone).")
+
+
 class Answer(BaseModel):
     """What the assistant says, why, and how long each stage took (ms)."""
 
@@ -275,6 +293,11 @@ class Answer(BaseModel):
     more: list[Claim] = Field(
         default_factory=list,
         description="A timeline's further dated lines of the story, shown behind 'more' (oldest first).",
+    )
+    focus: Focus | None = Field(None, description="The conversation's focus a follow-up was read against.")
+    answered_from: Literal["focus", "topic", "archive"] | None = Field(
+        None,
+        description="For a follow-up: the focus's articles and events, its topic, or the whole archive.",
     )
 
     @property

@@ -78,6 +78,18 @@ def event_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
 
 
 @pytest.fixture(scope="session")
+def two_stories_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """An Assistant over a bridge collapse and a later air crash (tests/two_stories.py). Do not mutate."""
+    from tests.two_stories import write_two_stories
+
+    root = tmp_path_factory.mktemp("two-stories")
+    write_two_stories(root / "corpus")
+    assistant = Assistant(Settings(home=root / "home", corpus_dir=root / "corpus"))
+    assistant.ingest([root / "corpus"])
+    return assistant
+
+
+@pytest.fixture(scope="session")
 def tiny_reader(seed_assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A reader trained for three steps on seed candidates: real training, real int8 ONNX files.
 

@@ -60,6 +60,15 @@ def expected_kind(question: str) -> AnswerKind | None:
 
 
 _COUNTED = re.compile(r"\bhow (many|much)\s+(\w+)", re.IGNORECASE)
+# "How many people died?" is answered by a count of some kind of people ("six construction workers"),
+# or of the dead and hurt ("the death toll rose to 12").
+_PEOPLE = frozenset(content_terms("people persons person"))
+_KINDS_OF_PEOPLE = frozenset(
+    content_terms(
+        "workers passengers residents civilians soldiers troops children adults students employees victims "
+        "members patients crew fans voters migrants refugees dead died killed deaths toll injured wounded"
+    )
+)
 
 
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'&.-]*[\w]")
@@ -71,9 +80,12 @@ def names(text: str) -> list[str]:
 
 
 def focus_terms(question: str) -> set[str]:
-    """The terms a number must sit beside: the counted noun of "how many X", else all content terms."""
+    """The terms a number must sit beside: the counted noun of "how many X" (any kind of people for
+    "how many people"), else all content terms."""
     counted = _COUNTED.search(question)
     terms = content_terms(counted.group(2)) if counted else []
+    if _PEOPLE & set(terms):
+        terms += sorted(_KINDS_OF_PEOPLE)
     return set(terms) or set(content_terms(question))
 
 

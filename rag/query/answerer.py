@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from rag.query.retrieval import SearchResult
-from rag.schema import Answer, Turn
+from rag.schema import Answer, Focus, Turn
 
 
 class Answerer(Protocol):
@@ -24,6 +24,7 @@ class Answerer(Protocol):
         """Text as it is produced, then the final `Answer`."""
         ...
 
-    def rewrite(self, question: str, history: Sequence[Turn]) -> str:
-        """`question` made standalone in the light of `history` (unchanged when it already is)."""
+    def rewrite(self, question: str, history: Sequence[Turn], focus: Focus | None = None) -> str:
+        """`question` made standalone in the light of `history` and its `focus` (unchanged when it
+        already is)."""
         ...

@@ -1,4 +1,4 @@
-"""The question pipeline as a LangChain runnable: condense | retrieve | answer.
+"""The question pipeline as a LangChain runnable: condense (with the focus) | retrieve | answer.
 
 The state is a plain dict flowing through three `RunnableLambda`s; each stage
 adds its result and its time in milliseconds, so the final `Answer` reports
@@ -18,12 +18,14 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from rag.query.answerer import Answerer
 from rag.query.citations import nearest_articles
 from rag.query.compare import Comparer, asks_for_comparison, topic_of
+from rag.query.condense import own_words, read
 from rag.query.coverage import with_coverage
 from rag.query.filters import Filters
+from rag.query.focus import recover_focus
 from rag.query.latest import age_note
 from rag.query.retrieval import HybridRetriever, Recency
 from rag.query.timeframe import asks_for_timeline, resolve, without_phrase
-from rag.schema import Answer, RetrievedChunk, Timeframe
+from rag.schema import Answer, Focus, RetrievedChunk, Timeframe
 from rag.settings import Settings
 
 State = dict[str, Any]
@@ -44,47 +46,108 @@ def timed(name: str, step: Callable[[State], State]) -> RunnableLambda:
 def build_retrieval_chain(
     retriever: HybridRetriever, answerer: Answerer, settings: Settings
 ) -> Runnable[State, State]:
-    """question + history -> standalone question -> its time window -> retrieved chunks."""
+    """question + history -> standalone question -> its time window -> retrieved chunks.
+
+    A follow-up that leans on the conversation's focus is answered here already, tier by tier
+    (`answer_in_tiers`), since which chunks it is read from depends on whether they answer.
+    """
 
     def condense_step(state: State) -> State:
-        return {**state, "standalone": answerer.rewrite(state["question"], state.get("history", ()))}
+        history = state.get("history", ())
+        focus = recover_focus(history, retriever) if history else None
+        reading = read(state["question"], history, focus)
+        standalone = (
+            answerer.rewrite(state["question"], history, focus) if reading.follow_up else reading.standalone
+        )
+        return {
+            **state,
+            "standalone": standalone,
+            "focus": focus if reading.follow_up else None,
+        }
 
     def retrieve_step(state: State) -> State:
-        timeframe = resolve(state["standalone"], state["as_of"])
-        filters = (state.get("filters") or Filters()).within(timeframe.since, timeframe.published_until)
         compare = state.get("compare")
         if compare is None:
             compare = asks_for_comparison(state["question"])
         timeline = state.get("timeline")
         if timeline is None:
             timeline = not compare and asks_for_timeline(state["question"])
-        # A timeline wants every date the story has, not the newest, and a comparison every outlet:
-        # more chunks; a timeline has no recency prior.
-        wide = timeline or compare
-        k = max(state.get("k") or settings.top_k, settings.timeline_k) if wide else state.get("k")
-        recency = recency_for(timeframe, settings) if not timeline else None
-        # Time words name when, not what: they would only match articles that say "week".
-        query = without_phrase(state["standalone"], timeframe)
-        if compare:
-            query = topic_of(query)
-        found = replace(retriever.search(query, k, filters, recency), timeframe=timeframe)
-        outside: list[RetrievedChunk] = []
-        if not found.chunks and timeframe.since:
-            # Nothing in the window: the reader still sees what lies outside it, as nearest articles.
-            base = (state.get("filters") or Filters()).within(None, timeframe.as_of)
-            outside = retriever.search(query, state.get("k"), base, recency).chunks
-        return {
-            **state,
-            "found": found,
-            "timeframe": timeframe,
-            "outside": outside,
-            "timeline": timeline,
-            "compare": compare,
-            "query": query,
-            "store": retriever.store,
-        }
+        state = {**state, "compare": compare, "timeline": timeline}
+        if state.get("focus") is not None and not (timeline or compare):
+            return answer_in_tiers(state, retriever, answerer, settings)
+        return search(state, state["standalone"], retriever, settings)
 
     return timed("condense", condense_step) | timed("retrieve", retrieve_step)
+
+
+def search(
+    state: State, question: str, retriever: HybridRetriever, settings: Settings, within: Filters | None = None
+) -> State:
+    """`state` with the chunks `question` retrieves (within the focus `within` names, when given)."""
+    timeframe = resolve(question, state["as_of"])
+    base = state.get("filters") or Filters()
+    if within is not None:
+        base = replace(base, articles=within.articles, events=within.events)
+    filters = base.within(timeframe.since, timeframe.published_until)
+    timeline, compare = state["timeline"], state["compare"]
+    # A timeline wants every date the story has, not the newest, and a comparison every outlet:
+    # more chunks; a timeline has no recency prior.
+    wide = timeline or compare
+    k = max(state.get("k") or settings.top_k, settings.timeline_k) if wide else state.get("k")
+    recency = recency_for(timeframe, settings) if not timeline else None
+    # Time words name when, not what: they would only match articles that say "week".
+    query = without_phrase(question, timeframe)
+    if compare:
+        query = topic_of(query)
+    found = replace(retriever.search(query, k, filters, recency), timeframe=timeframe)
+    outside: list[RetrievedChunk] = []
+    if not found.chunks and timeframe.since:
+        # Nothing in the window: the reader still sees what lies outside it, as nearest articles.
+        outside = retriever.search(query, state.get("k"), base.within(None, timeframe.as_of), recency).chunks
+    return {
+        **state,
+        "found": found,
+        "timeframe": timeframe,
+        "outside": outside,
+        "query": query,
+        "store": retriever.store,
+    }
+
+
+def answer_in_tiers(
+    state: State, retriever: HybridRetriever, answerer: Answerer, settings: Settings
+) -> State:
+    """A follow-up answered from the focus's articles and events, else its topic, else the archive.
+
+    The first tier whose evidence passes the answerer's own gate answers. Inside the focus the
+    question is read as the user asked it: every sentence there shares the topic's words (and
+    names), and only the question's own words tell them apart; one with no words of its own ("Who
+    is he?") is read as understood ("Who is Ariel Henry?"). The archive tier reads it as asked
+    too: when neither the focus nor its topic answers, carrying the topic along only misleads.
+    """
+    focus: Focus = state["focus"]
+    standalone = state["standalone"]
+    # (level, the question searched and read, the question the answer says it understood, where)
+    tiers: list[tuple[str, str, str, Filters | None]] = []
+    if focus.article_ids or focus.event_ids:
+        within = Filters(articles=tuple(focus.article_ids), events=tuple(focus.event_ids))
+        inside = state["question"] if own_words(state["question"]) else standalone
+        tiers.append(("focus", inside, standalone, within))
+    tiers.append(("topic", standalone, standalone, None))
+    if state["question"] != standalone:
+        tiers.append(("archive", state["question"], state["question"], None))
+
+    def ask(level: str, question: str, understood: str, within: Filters | None) -> tuple[State, Answer]:
+        found = search({**state, "standalone": understood}, question, retriever, settings, within)
+        answer = answerer.answer(question, found["found"], state["question"])
+        return {**found, "tiered": answer.model_copy(update={"focus": focus, "answered_from": level})}, answer
+
+    *earlier, last = tiers
+    for tier in earlier:
+        answered, answer = ask(*tier)
+        if not answer.abstained:
+            return answered
+    return ask(*last)[0]
 
 
 def recency_for(timeframe: Timeframe, settings: Settings) -> Recency:
@@ -129,6 +192,8 @@ def build_comparer(retriever: HybridRetriever, answerer: Answerer, settings: Set
 
 def respond(state: State, answerer: Answerer, comparer: Comparer) -> Answer:
     """The answer the question asks for: a comparison of outlets, a timeline, or an answer."""
+    if state.get("tiered") is not None:
+        return state["tiered"]
     if state.get("compare"):
         return comparer.compare(state["query"], state["found"], state["question"])
     respond = answerer.timeline if state["timeline"] else answerer.answer

@@ -14,13 +14,19 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict retrieval to a source (or any of `outlets`), an event and/or a range of publication days."""
+    """Restrict retrieval to a source (or any of `outlets`), an event and/or a range of publication days.
+
+    `articles` and `events` together are one restriction: chunks of any of these articles or events
+    (a conversation's focus).
+    """
 
     source: str | None = None
     since: date | None = None
     until: date | None = None
     outlets: tuple[str, ...] = ()
     event: str | None = None
+    articles: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
 
     def where(self, today: date | None = None) -> dict[str, Any] | None:
         """The filters as a Chroma `where`; an `until` of `today` or later is left to `keep`.
@@ -35,6 +41,13 @@ class Filters:
             clauses.append({"source": {"$in": list(self.outlets)}})
         if self.event:
             clauses.append({"event_id": self.event})
+        focus = [
+            {key: {"$in": list(values)}}
+            for key, values in (("article_id", self.articles), ("event_id", self.events))
+            if values
+        ]
+        if focus:
+            clauses.append(focus[0] if len(focus) == 1 else {"$or": focus})
         if self.since:
             clauses.append({"published_day": {"$gte": day_number(self.since)}})
         if self.until and not (today and self.until >= today):
@@ -53,7 +66,12 @@ class Filters:
             and (not self.outlets or source in self.outlets)
             and (not self.event or metadata.get("event_id") == self.event)
             and low <= day <= high
+            and (not (self.articles or self.events) or self.in_focus(metadata))
         )
+
+    def in_focus(self, metadata: dict[str, Any]) -> bool:
+        """Whether a chunk belongs to one of `articles` or `events`."""
+        return metadata.get("article_id") in self.articles or metadata.get("event_id") in self.events
 
     @cached_property
     def days(self) -> tuple[int, int]:
@@ -64,7 +82,15 @@ class Filters:
         )
 
     def __bool__(self) -> bool:
-        return bool(self.source or self.since or self.until or self.outlets or self.event)
+        return bool(
+            self.source
+            or self.since
+            or self.until
+            or self.outlets
+            or self.event
+            or self.articles
+            or self.events
+        )
 
     def within(self, since: date | None, until: date | None) -> Filters:
         """These filters narrowed to [since, until] (a question's time window)."""
@@ -74,6 +100,8 @@ class Filters:
             until=min(filter(None, (self.until, until)), default=None),
             outlets=self.outlets,
             event=self.event,
+            articles=self.articles,
+            events=self.events,
         )
 
 

@@ -35,7 +35,7 @@ from rag.query.condense import condense
 from rag.query.latest import Line, newest_first
 from rag.query.retrieval import Recency, SearchResult
 from rag.query.timeline import story_days
-from rag.schema import Answer, Claim, RetrievedChunk, Span, Turn, day_label
+from rag.schema import Answer, Claim, Focus, RetrievedChunk, Span, Turn, day_label
 from rag.text.terms import content_terms
 
 DENSE_WEIGHT = 0.65
@@ -219,9 +219,10 @@ class ExtractiveAnswerer:
             yield piece if number == 0 else " " + piece
         yield answer
 
-    def rewrite(self, question: str, history: Sequence[Turn]) -> str:
-        """The deterministic rewrite: a follow-up carries the previous question's key words."""
-        return condense(question, history)
+    def rewrite(self, question: str, history: Sequence[Turn], focus: Focus | None = None) -> str:
+        """The deterministic rewrite: references become the focus's names, a question without a topic
+        gets the last question's."""
+        return condense(question, history, focus)
 
     def score(
         self, question: str, found: SearchResult, asked: str | None = None

@@ -20,7 +20,7 @@ from rag.query.condense import condense, is_follow_up
 from rag.query.prompt import answer_messages, prompt_sources, rewrite_messages
 from rag.query.retrieval import SearchResult
 from rag.query.verify import Verifier
-from rag.schema import Answer, Generation, Turn
+from rag.schema import Answer, Focus, Generation, Turn
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -131,16 +131,16 @@ class GenerativeAnswerer:
             }
         )
 
-    def rewrite(self, question: str, history: Sequence[Turn]) -> str:
+    def rewrite(self, question: str, history: Sequence[Turn], focus: Focus | None = None) -> str:
         """A follow-up made standalone by the model; the deterministic rewrite if its reply is unusable."""
-        if not history or not is_follow_up(question):
+        if not history or not is_follow_up(question, history, focus):
             return question
         try:
             reply = self.chat.invoke(rewrite_messages(question, history)).text
         except Exception:  # a failed rewrite must not fail the question: fall back
-            return condense(question, history)
+            return condense(question, history, focus)
         lines = [line.strip().strip('"') for line in reply.strip().splitlines() if line.strip()]
         rewritten = lines[0] if lines else ""
         if not rewritten or len(rewritten) > MAX_REWRITE_CHARS or not any(ch.isalpha() for ch in rewritten):
-            return condense(question, history)
+            return condense(question, history, focus)
         return rewritten
