@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # `make run` needs the library and the chat only: no llama.cpp build (the default answerer never
-# loads it), no test tools. The full install (`make test`) satisfies it too.
+# loads it), no test tools, and no bytecode compiled ahead for the ~20k modules installed (Python
+# compiles the few hundred the chat imports on first use). The full install (`make test`) satisfies it too.
 RUN_STAMP := $(VENV)/.installed-run
 
 export HF_HUB_OFFLINE := 1
@@ -25,7 +26,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 $(RUN_STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	$(BIN)/python -m pip install --quiet --no-compile -c constraints.txt -e .
 	$(BIN)/python -m pip check
 	touch $(RUN_STAMP)
 
