@@ -225,7 +225,22 @@ def ingest(
     removed from the index (use --no-prune to keep it). A source that fails
     is reported on its own line, the others go on, and the exit status is 1.
     """
+    from rag.ingest.priority import yielding_cpu
+
     settings = load_settings(ctx, poll_interval=_duration(every))
+    with yielding_cpu(settings.ingest_niceness):
+        _ingest(ctx, settings, sources, feeds_file, every, prune, quiet)
+
+
+def _ingest(
+    ctx: click.Context,
+    settings: Settings,
+    sources: tuple[str, ...],
+    feeds_file: Path | None,
+    every: str | None,
+    prune: bool,
+    quiet: bool,
+) -> None:
     urls = [source for source in sources if "://" in source]
     paths = [Path(source) for source in sources if "://" not in source]
     feeds = _feed_file(feeds_file)
@@ -293,8 +308,11 @@ def watch(
       rag watch --feeds feeds.txt --every 5m
       rag web --watch                        the same, inside the chat server
     """
+    from rag.ingest.priority import yielding_cpu
+
     settings = load_settings(ctx, poll_interval=_duration(every))
-    _watch(ctx, settings, [*settings.feeds, *_feed_file(feeds_file)], list(urls), quiet)
+    with yielding_cpu(settings.ingest_niceness):
+        _watch(ctx, settings, [*settings.feeds, *_feed_file(feeds_file)], list(urls), quiet)
 
 
 def _watch(ctx: click.Context, settings: Settings, feeds: list[str], urls: list[str], quiet: bool) -> None:

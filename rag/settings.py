@@ -92,6 +92,19 @@ class Settings(BaseSettings):
         ge=1,
         description="Chunks embedded and written per step: big batches pad less; a crash redoes one step.",
     )
+    store_write_batch: int = Field(
+        256,
+        ge=1,
+        description="Chunks per write into the store: a write holds the searches of that moment (Chroma "
+        "server), so smaller writes keep questions moving while another process ingests.",
+    )
+    ingest_niceness: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="How far `rag ingest` lowers its CPU priority (nice), so the questions a serving "
+        "process answers on the same host go first; 0 keeps it.",
+    )
 
     # Feeds and pages fetched over HTTP (`rag ingest URL`, `rag watch`)
     feeds: list[str] = Field(

@@ -9,10 +9,12 @@ reads the store's metadata only for the articles it meets (and, to prune a
 folder, one chunk per stored article), not the whole store: at a million
 chunks, reading all of it took minutes before anything was written.
 
-When the chunks are written, the sentences an answer may quote from them are
-embedded too (into the embedding cache, after every article of the run is
-searchable), so a question pays no model time for the sentences it weighs:
-at ask time that was 100-600 ms for the ~30 sentences of five chunks.
+The sentences an answer may quote come out of the same encoder pass as their
+chunk (`embedding/packing.py`: each sentence read alone, so its vector is the
+one it has alone), into the embedding cache: a question pays no model time for
+the sentences it weighs (at ask time that was 100-600 ms for the ~30 sentences
+of five chunks), and the ingest no longer runs the model over every chunk's
+text twice (once whole, once sentence by sentence).
 
 Each step writes the dense side (Chroma) and then the lexical side (the BM25
 index), and deletes from the lexical side first; Chroma is the source of
@@ -37,7 +39,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from rag.components.embedding import Embedder
+from rag.components.embedding import CachedEmbedder
 from rag.components.lexical_store import LexicalRow, LexicalStore
 from rag.components.vector_store import ChromaStore, StoredChunk
 from rag.ingest.chunking import chunk_article
@@ -47,17 +49,14 @@ from rag.ingest.stories import StoryIndex
 from rag.schema import Article, Chunk
 from rag.settings import Settings
 from rag.text.outlets import outlet_name
-from rag.text.sentences import quotable_sentences
+from rag.text.sentences import split_sentences
 
 # Called with the number of articles to come; returns a tqdm-like bar (update, set_postfix, close).
 ProgressFactory = Callable[[int], Any]
 UNDATED = 0
-# Sentences waiting to be embedded; beyond this many (a bulk load) they are embedded between steps.
-SENTENCE_BACKLOG = 50_000
 # Articles looked up in the store per metadata read: at a million chunks one read costs about
 # 250 ms whether it asks for one article or 500 (measured).
 LOOKUP_BATCH = 500
-SENTENCE_BATCH = 256
 # Metadata every chunk written now carries; an article whose chunks lack one is rewritten.
 _CURRENT_FIELDS = frozenset({"published_day", "event_id"})
 
@@ -82,7 +81,7 @@ class IngestReport:
         return (
             f"{self.added} added, {self.changed} changed, {self.unchanged} unchanged, "
             f"{self.removed} removed; {self.chunks_embedded} chunks embedded "
-            f"({self.chunks_written} written), {self.sentences_embedded} sentences embedded "
+            f"({self.chunks_written} written) with {self.sentences_embedded} sentences in the same pass "
             f"in {self.seconds:.1f}s" + (f"; {len(self.skipped)} skipped" if self.skipped else "")
         )
 
@@ -107,15 +106,13 @@ class Ingestor:
         self,
         settings: Settings,
         store: ChromaStore,
-        embedder: Embedder,
+        embedder: CachedEmbedder,
         lexical: LexicalStore | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
         self.lexical = lexical or LexicalStore(settings.lexical_path)
-        # Quotable sentences of the chunks written this run, not yet embedded (an ordered set).
-        self._sentences: dict[str, None] = {}
 
     def run(
         self, paths: Sequence[Path], *, prune: bool = True, progress: ProgressFactory | None = None
@@ -141,7 +138,6 @@ class Ingestor:
             self._take(articles, stored, report, pending, bar)
             self._flush(pending, stored, report)
             self._commit_groups()
-            self._embed_sentences(report, bar)
             if bar is not None:
                 bar.close()
         report.seconds = time.perf_counter() - started
@@ -203,7 +199,6 @@ class Ingestor:
         self._take(waiting, stored, report, pending, bar)
         self._flush(pending, stored, report)
         self._commit_groups()
-        self._embed_sentences(report, bar)
         if bar is not None:
             bar.close()
         if prune:
@@ -226,7 +221,7 @@ class Ingestor:
         """
         stored.load(article.id for article in articles)
         for article in articles:
-            if stored.is_current(article, self.embedder.name):
+            if stored.is_current(article, self.embedder.packed_name):
                 self.stories.keep(article.id, stored.stories.get(article.id, article.id), article.text)
                 report.unchanged += 1
             else:
@@ -259,13 +254,17 @@ class Ingestor:
         if not pending:
             return
         records = [
-            _record(article, chunk, len(chunks), self.embedder.name)
+            _record(article, chunk, len(chunks), self.embedder.packed_name)
             for article, chunks in pending
             for chunk in chunks
         ]
-        computed_before = getattr(self.embedder, "computed", 0)
-        vectors = self.embedder.embed([_embedding_text(record) for record in records])
-        report.chunks_embedded += getattr(self.embedder, "computed", len(records)) - computed_before
+        computed, segments = self.embedder.computed, self.embedder.segments_computed
+        vectors = self.embedder.embed_segments([_segments(record) for record in records])
+        report.chunks_embedded += self.embedder.computed - computed
+        # Each row is a title and the chunk's sentences.
+        report.sentences_embedded += (self.embedder.segments_computed - segments) - (
+            self.embedder.computed - computed
+        )
         self._group_events(pending, records, vectors)
         self.store.upsert(records, vectors)
         self.lexical.upsert(lexical_row(record) for record in records)
@@ -277,11 +276,6 @@ class Ingestor:
         self.lexical.delete(stale)
         self.store.delete(stale)
         self.store.mark_ingest()
-        self._sentences.update(
-            (span.text, None) for record in records for span in quotable_sentences(record.text)
-        )
-        if len(self._sentences) >= SENTENCE_BACKLOG:
-            self._embed_sentences(report)
 
     def _group_events(
         self, pending: list[tuple[Article, list[Chunk]]], records: list[StoredChunk], vectors: Any
@@ -301,15 +295,6 @@ class Ingestor:
     def _commit_groups(self) -> None:
         self.stories.commit()
         self.events.commit()
-
-    def _embed_sentences(self, report: IngestReport, bar: Any = None) -> None:
-        """Embed the quotable sentences of this run's chunks into the cache (those not there already)."""
-        due, self._sentences = list(self._sentences), {}
-        for start in range(0, len(due), SENTENCE_BATCH):
-            report.sentences_embedded += embed_uncached(self.embedder, due[start : start + SENTENCE_BATCH])
-            if bar is not None:
-                done = min(start + SENTENCE_BATCH, len(due))
-                bar.set_postfix(chunks=report.chunks_written, sentences=f"{done}/{len(due)}")
 
     def _prune(self, paths: dict[str, str], roots: Sequence[Path], seen: set[str]) -> int:
         """Delete articles whose file (or record) is gone from a folder that was ingested."""
@@ -413,13 +398,6 @@ def _record(article: Article, chunk: Chunk, total: int, embedding: str) -> Store
     return StoredChunk(id=chunk_id(article, chunk.index), text=chunk.text, metadata=metadata)
 
 
-def embed_uncached(embedder: Embedder, texts: Sequence[str]) -> int:
-    """Embed `texts` through the cache; returns how many the model computed (the rest were cached)."""
-    before = getattr(embedder, "computed", 0)
-    embedder.embed(texts)
-    return getattr(embedder, "computed", len(texts)) - before
-
-
 def lexical_row(chunk: StoredChunk) -> LexicalRow:
     """What BM25 indexes of a chunk: title and text (as embedded), and the fields filters read."""
     meta = chunk.metadata
@@ -429,3 +407,9 @@ def lexical_row(chunk: StoredChunk) -> LexicalRow:
 def _embedding_text(record: StoredChunk) -> str:
     """The title travels with every chunk: it names what the chunk is about."""
     return f"{record.metadata['title']}\n{record.text}"
+
+
+def _segments(record: StoredChunk) -> list[str]:
+    """What the encoder reads of a chunk, segment by segment: the title, then each sentence (the
+    spans the answerer weighs, so their vectors are in the cache when it asks)."""
+    return [record.metadata["title"], *(span.text for span in split_sentences(record.text))]

@@ -208,8 +208,9 @@ def test_llamacpp_without_its_build_installed_says_how_to_install_it(seed_assist
     """`make run` leaves the llama.cpp build out (it compiles for minutes); choosing the answerer
     then says, in one line, how to add it."""
     find_spec = importlib.util.find_spec
+    missing = {"llama_cpp"}
     monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *rest: None if name == "llama_cpp" else find_spec(name, *rest)
+        importlib.util, "find_spec", lambda name, *more: None if name in missing else find_spec(name, *more)
     )
     result = CliRunner().invoke(
         cli, ["--home", str(seed_assistant.settings.home), "ask", "--answerer", "llamacpp", WHY]

@@ -67,6 +67,31 @@ def test_a_running_process_finds_an_article_another_process_ingested(tmp_path: P
     assert reader.store.seen_ingest() != seen_before, "the other process's ingest is seen once reopened"
 
 
+def test_following_an_ingest_stops_the_client_it_replaced(tmp_path: Path) -> None:
+    """The replaced client's vector index is freed, not kept beside the new one: at a million chunks,
+    the two took a serving process past 3 GB."""
+    from chromadb.api import ServerAPI
+    from chromadb.api.client import SharedSystemClient
+
+    settings = Settings(home=tmp_path / "home", store_follow_seconds=0.3)
+    reader = Assistant(settings)
+    reader.ingest([CORPUS])
+    assert "Talvora" not in reader.ask(COMET_QUESTION).text  # the vector index is loaded and in use
+    replaced = SharedSystemClient._identifier_to_system[str(settings.store_path)]
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "comet.txt").write_text(COMET, encoding="utf-8")
+    process = start_ingest(settings.home, news)
+    assert process.wait() == 0, process.communicate()
+    finished = time.monotonic()
+
+    while hasattr(replaced.instance(ServerAPI), "bindings"):
+        assert time.monotonic() - finished < 30, "the replaced client still holds its index 30 s on"
+        time.sleep(0.05)
+    assert SharedSystemClient._identifier_to_system[str(settings.store_path)] is not replaced
+    assert "Talvora" in reader.ask(COMET_QUESTION).text
+
+
 def _article(assistant: Assistant, chunk_id: str) -> str:
     [chunk] = assistant.store.get([chunk_id])
     return chunk.metadata["article_id"]

@@ -43,6 +43,7 @@ def test_first_ingest_adds_and_a_second_embeds_nothing(assistant, corpus):
     second = assistant.ingest([corpus])
     assert (second.added, second.changed, second.unchanged, second.chunks_embedded) == (0, 0, 1, 0)
     assert (first.sentences_embedded > first.chunks_written, second.sentences_embedded) == (True, 0)
+    assert assistant.embedder.computed == first.chunks_written, "one pass per chunk, none per sentence"
     assert chunk_ids(assistant) == before
 
 

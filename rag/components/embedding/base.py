@@ -17,6 +17,11 @@ class Embedder(Protocol):
         """One normalized float32 row per text."""
         ...
 
+    def embed_segments(self, rows: Sequence[Sequence[str]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One pass per row of segments (a chunk's title and sentences): the row's normalized
+        vector, and each segment's, equal to what `embed` gives the segment alone."""
+        ...
+
     def embed_query(self, text: str) -> np.ndarray:
         """One normalized float32 vector."""
         ...

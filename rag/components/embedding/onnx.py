@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from filelock import FileLock
 
+from rag.components.embedding.packing import PACKED_INPUTS, SpecialTokens, embed_packed, packed_encoder
 from rag.text.hashing import content_hash
 
 if TYPE_CHECKING:
@@ -65,6 +66,11 @@ class OnnxEmbedder:
         """Exported and loaded on first use; then no file is looked at again per call."""
         return load_session(exported_model(self.path, self.cache_dir, quantized=self.quantized))
 
+    @cached_property
+    def packed_session(self) -> onnxruntime.InferenceSession:
+        """The same weights reading packed rows (`embed_segments`), exported on first use."""
+        return load_session(exported_model(self.path, self.cache_dir, quantized=self.quantized, packed=True))
+
     @property
     def tokenizer(self) -> Tokenizer:
         """Truncates and pads, as the model reads text."""
@@ -86,6 +92,26 @@ class OnnxEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
+
+    def embed_segments(self, rows: Sequence[Sequence[str]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Per row of segments: the row's vector and each segment's alone vector, in one pass."""
+        return embed_packed(
+            rows,
+            lambda texts: [found.ids for found in self.counter.encode_batch(texts, add_special_tokens=False)],
+            self.special_tokens,
+            self.batch_size,
+            lambda packed: self.packed_session.run(None, packed.feed())[0],
+        )
+
+    @cached_property
+    def special_tokens(self) -> SpecialTokens:
+        counter = self.counter
+        return SpecialTokens(
+            cls=counter.token_to_id("[CLS]"),
+            sep=counter.token_to_id("[SEP]"),
+            pad=counter.token_to_id("[PAD]"),
+            max_tokens=self._max_tokens,
+        )
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
@@ -139,19 +165,23 @@ def load_session(path: Path) -> onnxruntime.InferenceSession:
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def exported_model(model_path: Path, cache_dir: Path, *, quantized: bool) -> Path:
-    """The ONNX file for `model_path`, exported (and quantized) on first use, atomically."""
+def exported_model(model_path: Path, cache_dir: Path, *, quantized: bool, packed: bool = False) -> Path:
+    """The ONNX file for `model_path`, exported (and quantized) on first use, atomically.
+
+    `packed`: the variant reading packed rows (`packing.py`), which the ingest uses.
+    """
     folder = cache_dir / "onnx" / f"{model_path.name}-{_fingerprint(model_path)}"
-    target = folder / ("model-int8.onnx" if quantized else "model.onnx")
+    stem = "model-packed" if packed else "model"
+    target = folder / (f"{stem}-int8.onnx" if quantized else f"{stem}.onnx")
     if target.exists():
         return target
     folder.mkdir(parents=True, exist_ok=True)
     with FileLock(folder / "export.lock"):
-        fp32 = folder / "model.onnx"
+        fp32 = folder / f"{stem}.onnx"
         if not fp32.exists():
             # Shown once per machine: the first ingest pauses here for several seconds.
-            logger.warning("exporting the embedding model to ONNX, once per machine: %s", folder)
-            _export(model_path, fp32)
+            logger.warning("exporting the embedding model to ONNX, once per machine: %s", fp32)
+            _export(model_path, fp32, packed=packed)
         if quantized and not target.exists():
             quantize_int8(fp32, target)
     return target
@@ -167,12 +197,24 @@ def _fingerprint(model_path: Path) -> str:
     return content_hash(*parts)[:12]
 
 
-def _export(model_path: Path, target: Path) -> None:
+def _export(model_path: Path, target: Path, *, packed: bool) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from transformers import AutoModel
 
-    model = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()
-    export_bert(model, target, "last_hidden_state", {0: "batch", 1: "tokens"})
+    if not packed:
+        model = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()
+        export_bert(model, target, "last_hidden_state", {0: "batch", 1: "tokens"})
+        return
+    import torch
+
+    # Eager attention adds the block-diagonal mask to the scores as it is given.
+    model = AutoModel.from_pretrained(str(model_path), local_files_only=True, attn_implementation="eager")
+    ids = torch.ones(2, 16, dtype=torch.long)
+    positions = torch.arange(16).repeat(2, 1)
+    segments = torch.ones(2, 16, dtype=torch.long)
+    encoder = packed_encoder(model.eval())
+    axes = {0: "batch", 1: "tokens"}
+    _export_onnx(encoder, (ids, positions, segments), PACKED_INPUTS, "last_hidden_state", axes, target)
 
 
 def export_bert(network: Any, target: Path, output: str, output_axes: dict[int, str]) -> None:
@@ -196,14 +238,28 @@ def export_bert(network: Any, target: Path, output: str, output_axes: dict[int, 
             return getattr(result, output)
 
     sample = torch.ones(2, 16, dtype=torch.long)
+    _export_onnx(Output(), (sample, sample, torch.zeros_like(sample)), INPUTS, output, output_axes, target)
+
+
+def _export_onnx(
+    module: Any,
+    sample: tuple[Any, ...],
+    inputs: Sequence[str],
+    output: str,
+    output_axes: dict[int, str],
+    target: Path,
+) -> None:
+    """torch.onnx.export with every input's batch and token axes dynamic, written atomically."""
+    import torch
+
     partial = target.with_suffix(".partial")
-    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS} | {output: output_axes}
+    axes = {name: {0: "batch", 1: "tokens"} for name in inputs} | {output: output_axes}
     with torch.no_grad():
         torch.onnx.export(
-            Output(),
-            (sample, sample, torch.zeros_like(sample)),
+            module,
+            sample,
             str(partial),
-            input_names=list(INPUTS),
+            input_names=list(inputs),
             output_names=[output],
             dynamic_axes=axes,
             opset_version=17,

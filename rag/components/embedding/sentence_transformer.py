@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rag.components.embedding.packing import Packed, SpecialTokens, embed_packed, packed_encoder
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
@@ -58,6 +60,29 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return vectors.astype(np.float32, copy=False)
+
+    def embed_segments(self, rows: Sequence[Sequence[str]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Per row of segments: the row's vector and each segment's alone vector, in one pass."""
+        import torch
+
+        tokenizer = self.model.tokenizer
+        special = SpecialTokens(
+            tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id, self.max_tokens
+        )
+        encoder = packed_encoder(self.model[0].auto_model)
+
+        def run(packed: Packed) -> np.ndarray:
+            with torch.inference_mode():
+                feed = [torch.from_numpy(array) for array in packed.feed().values()]
+                return encoder(*feed).float().numpy()
+
+        return embed_packed(
+            rows,
+            lambda texts: tokenizer(texts, add_special_tokens=False)["input_ids"],
+            special,
+            self.batch_size,
+            run,
+        )
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]

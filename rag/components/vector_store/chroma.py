@@ -9,7 +9,11 @@ the collection (`mark_ingest`), and a serving process that `follow`s the
 store checks the stamp every few seconds and, when another process has
 written, opens a fresh client in the background and swaps it in. The
 embedded client keeps the vector index it loaded and never sees another
-process's additions otherwise; a question never waits for the reopen. When the
+process's additions otherwise; a question never waits for the reopen. The
+client it replaces is stopped one check later (questions that started on it
+have finished by then), which frees its vector index: left to the garbage
+collector, every reopen kept the old index's memory (at 1M chunks, 2.4 GB
+fresh and 6.4 GB after following ingests). When the
 store cannot be followed (the stamp unreadable, the reopen failing) for longer
 than `store_stale_seconds`, questions are refused with one line saying so
 rather than answered from what the process loaded earlier. With a Chroma
@@ -73,6 +77,8 @@ class ChromaStore:
         self.settings = settings
         self.location = settings.chroma_url or str(settings.store_path)
         self._follower: threading.Thread | None = None
+        # Clients replaced by a reopen, stopped at the next check (their searches have ended by then).
+        self._retired: list[Any] = []
         self._written: float | None = None
         self._seen: float | None = None  # the stamp of the last ingest this process's client reflects
         # Since when another process's ingest has been waiting for a reopen that fails, and why.
@@ -117,14 +123,16 @@ class ChromaStore:
 
     # writing
     def upsert(self, chunks: Sequence[StoredChunk], embeddings: np.ndarray) -> None:
-        """Add or replace chunks, in batches no larger than Chroma accepts."""
-        for start in range(0, len(chunks), self.max_batch):
-            batch = chunks[start : start + self.max_batch]
+        """Add or replace chunks, `store_write_batch` at a time (a write holds the searches of that
+        moment) and never more than Chroma accepts."""
+        step = min(self.max_batch, self.settings.store_write_batch)
+        for start in range(0, len(chunks), step):
+            batch = chunks[start : start + step]
             self.collection.upsert(
                 ids=[chunk.id for chunk in batch],
                 documents=[chunk.text for chunk in batch],
                 metadatas=[chunk.metadata for chunk in batch],
-                embeddings=embeddings[start : start + self.max_batch],
+                embeddings=embeddings[start : start + step],
             )
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -152,6 +160,7 @@ class ChromaStore:
     def _follow(self, seen: float | None) -> None:
         while True:
             time.sleep(self.settings.store_follow_seconds)
+            self._stop_retired()
             try:
                 stamp = self.last_ingest()
                 if stamp != seen and stamp != self._written:
@@ -181,7 +190,7 @@ class ChromaStore:
         from chromadb.config import Settings as ChromaSettings
 
         # Chroma shares one client per path within a process; drop ours so a new one is made.
-        SharedSystemClient._identifier_to_system.pop(str(self.settings.store_path), None)
+        old = SharedSystemClient._identifier_to_system.pop(str(self.settings.store_path), None)
         client = chromadb.PersistentClient(
             path=str(self.settings.store_path), settings=ChromaSettings(anonymized_telemetry=False)
         )
@@ -190,6 +199,17 @@ class ChromaStore:
         if sample is not None and len(sample):
             collection.query(query_embeddings=[sample[0]], n_results=1, include=[])  # loads the index now
         self.client, self.collection = client, collection
+        if old is not None:
+            self._retired.append(old)
+
+    def _stop_retired(self) -> None:
+        """Stop the clients the last reopen replaced, which frees the vector index each loaded."""
+        retired, self._retired = self._retired, []
+        for system in retired:
+            try:
+                system.stop()
+            except Exception as error:  # a client that will not stop costs memory, not answers
+                log.warning("could not stop a replaced client of %s: %s", self.location, _first_line(error))
 
     # reading
     def count(self) -> int:
