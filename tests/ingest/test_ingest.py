@@ -175,4 +175,4 @@ def test_switching_the_embedding_backend_re_embeds_every_article(assistant, corp
     report = int8.ingest([corpus])
     assert (report.changed, report.chunks_embedded) == (1, int8.store.count())
     embeddings = {meta["embedding"] for meta in int8.store.chunk_metadata().values()}
-    assert embeddings == {"all-MiniLM-L6-v2-int8"}
+    assert embeddings == {"all-MiniLM-L6-v2-int8+segments"}  # chunks and sentences from one pass
