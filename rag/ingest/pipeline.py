@@ -221,7 +221,7 @@ class Ingestor:
         """
         stored.load(article.id for article in articles)
         for article in articles:
-            if stored.is_current(article, self.embedder.packed_name):
+            if stored.is_current(article, self.embedder.segments_name):
                 self.stories.keep(article.id, stored.stories.get(article.id, article.id), article.text)
                 report.unchanged += 1
             else:
@@ -254,7 +254,7 @@ class Ingestor:
         if not pending:
             return
         records = [
-            _record(article, chunk, len(chunks), self.embedder.packed_name)
+            _record(article, chunk, len(chunks), self.embedder.segments_name)
             for article, chunks in pending
             for chunk in chunks
         ]

@@ -18,8 +18,8 @@ class Embedder(Protocol):
         ...
 
     def embed_segments(self, rows: Sequence[Sequence[str]]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """One pass per row of segments (a chunk's title and sentences): the row's normalized
-        vector, and each segment's, equal to what `embed` gives the segment alone."""
+        """One pass over each row of segments (a chunk's title and sentences): the row's normalized
+        vector (the mean of its segments' tokens) and each segment's, as `embed` gives it alone."""
         ...
 
     def embed_query(self, text: str) -> np.ndarray:

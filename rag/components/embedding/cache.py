@@ -2,7 +2,7 @@
 
 Unchanged text is never embedded twice, across runs: an edited article only
 pays for the chunks whose text changed, and a rebuilt store costs no model time.
-The segments of a packed pass (`embed_segments`) are kept under the key their
+The segments of a chunk's pass (`embed_segments`) are kept under the key their
 text has alone, so a later `embed` of a chunk's sentence finds it.
 """
 
@@ -25,7 +25,7 @@ class CachedEmbedder:
     def __init__(self, inner: Embedder, path: Path) -> None:
         self.inner = inner
         self.name = inner.name
-        # Texts (or packed rows) the model computed; and the segments those rows gave with them.
+        # Texts (or rows of segments) the model computed; and the segments those rows held.
         self.computed = 0
         self.segments_computed = 0
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,14 +60,14 @@ class CachedEmbedder:
         return np.stack([found[key] for key in keys])
 
     @property
-    def packed_name(self) -> str:
-        """The model as the store records it for vectors of packed rows (the mean of their
+    def segments_name(self) -> str:
+        """The model as the store records it for vectors of rows of segments (the mean of their
         segments' tokens, each read alone), so a store embedded whole is re-embedded."""
         return f"{self.name}+segments"
 
     def embed_segments(self, rows: Sequence[Sequence[str]]) -> np.ndarray:
         """Each row's vector from one pass over its segments, which are cached as `embed` gives them."""
-        row_keys = [content_hash(self.packed_name, *row) for row in rows]
+        row_keys = [content_hash(self.segments_name, *row) for row in rows]
         segment_keys = [[content_hash(self.name, segment) for segment in row] for row in rows]
         found = self._lookup({*row_keys, *(key for keys in segment_keys for key in keys)})
         due = {

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from filelock import FileLock
 
-from rag.components.embedding.packing import PACKED_INPUTS, SpecialTokens, embed_packed, packed_encoder
+from rag.components.embedding.segments import embed_segments, unit
 from rag.text.hashing import content_hash
 
 if TYPE_CHECKING:
@@ -66,11 +66,6 @@ class OnnxEmbedder:
         """Exported and loaded on first use; then no file is looked at again per call."""
         return load_session(exported_model(self.path, self.cache_dir, quantized=self.quantized))
 
-    @cached_property
-    def packed_session(self) -> onnxruntime.InferenceSession:
-        """The same weights reading packed rows (`embed_segments`), exported on first use."""
-        return load_session(exported_model(self.path, self.cache_dir, quantized=self.quantized, packed=True))
-
     @property
     def tokenizer(self) -> Tokenizer:
         """Truncates and pads, as the model reads text."""
@@ -82,36 +77,24 @@ class OnnxEmbedder:
         return load_tokenizer(self.path / "tokenizer.json", None)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        # Batches of similar length pad less; results go back in the caller's order.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
-            out[batch] = self._embed_batch([texts[i] for i in batch])
-        return out
+        return unit(self.mean_pooled(texts)[0])
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
 
     def embed_segments(self, rows: Sequence[Sequence[str]]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Per row of segments: the row's vector and each segment's alone vector, in one pass."""
-        return embed_packed(
-            rows,
-            lambda texts: [found.ids for found in self.counter.encode_batch(texts, add_special_tokens=False)],
-            self.special_tokens,
-            self.batch_size,
-            lambda packed: self.packed_session.run(None, packed.feed())[0],
-        )
+        return embed_segments(rows, self.mean_pooled)
 
-    @cached_property
-    def special_tokens(self) -> SpecialTokens:
-        counter = self.counter
-        return SpecialTokens(
-            cls=counter.token_to_id("[CLS]"),
-            sep=counter.token_to_id("[SEP]"),
-            pad=counter.token_to_id("[PAD]"),
-            max_tokens=self._max_tokens,
-        )
+    def mean_pooled(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Each text's mean last hidden state (not normalized) and the tokens it averages."""
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        counts = np.empty(len(texts), dtype=np.int64)
+        # Batches of similar length pad less; results go back in the caller's order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            out[batch], counts[batch] = self._pool_batch([texts[i] for i in batch])
+        return out, counts
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
@@ -119,15 +102,16 @@ class OnnxEmbedder:
         encodings = self.counter.encode_batch(list(texts), add_special_tokens=False)
         return [len(encoding.ids) for encoding in encodings]
 
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+    def _pool_batch(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         encodings = self.tokenizer.encode_batch(texts)
         ids = np.array([encoding.ids for encoding in encodings], dtype=np.int64)
         mask = np.array([encoding.attention_mask for encoding in encodings], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         hidden = self.session.run(None, feed)[0]
         weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
+        counts = mask.sum(axis=1)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(counts[:, None], 1, None)
+        return pooled.astype(np.float32), counts
 
 
 def _check_mean_pooling(model_path: Path) -> None:
@@ -165,23 +149,19 @@ def load_session(path: Path) -> onnxruntime.InferenceSession:
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def exported_model(model_path: Path, cache_dir: Path, *, quantized: bool, packed: bool = False) -> Path:
-    """The ONNX file for `model_path`, exported (and quantized) on first use, atomically.
-
-    `packed`: the variant reading packed rows (`packing.py`), which the ingest uses.
-    """
+def exported_model(model_path: Path, cache_dir: Path, *, quantized: bool) -> Path:
+    """The ONNX file for `model_path`, exported (and quantized) on first use, atomically."""
     folder = cache_dir / "onnx" / f"{model_path.name}-{_fingerprint(model_path)}"
-    stem = "model-packed" if packed else "model"
-    target = folder / (f"{stem}-int8.onnx" if quantized else f"{stem}.onnx")
+    target = folder / ("model-int8.onnx" if quantized else "model.onnx")
     if target.exists():
         return target
     folder.mkdir(parents=True, exist_ok=True)
     with FileLock(folder / "export.lock"):
-        fp32 = folder / f"{stem}.onnx"
+        fp32 = folder / "model.onnx"
         if not fp32.exists():
             # Shown once per machine: the first ingest pauses here for several seconds.
-            logger.warning("exporting the embedding model to ONNX, once per machine: %s", fp32)
-            _export(model_path, fp32, packed=packed)
+            logger.warning("exporting the embedding model to ONNX, once per machine: %s", folder)
+            _export(model_path, fp32)
         if quantized and not target.exists():
             quantize_int8(fp32, target)
     return target
@@ -197,24 +177,12 @@ def _fingerprint(model_path: Path) -> str:
     return content_hash(*parts)[:12]
 
 
-def _export(model_path: Path, target: Path, *, packed: bool) -> None:
+def _export(model_path: Path, target: Path) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from transformers import AutoModel
 
-    if not packed:
-        model = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()
-        export_bert(model, target, "last_hidden_state", {0: "batch", 1: "tokens"})
-        return
-    import torch
-
-    # Eager attention adds the block-diagonal mask to the scores as it is given.
-    model = AutoModel.from_pretrained(str(model_path), local_files_only=True, attn_implementation="eager")
-    ids = torch.ones(2, 16, dtype=torch.long)
-    positions = torch.arange(16).repeat(2, 1)
-    segments = torch.ones(2, 16, dtype=torch.long)
-    encoder = packed_encoder(model.eval())
-    axes = {0: "batch", 1: "tokens"}
-    _export_onnx(encoder, (ids, positions, segments), PACKED_INPUTS, "last_hidden_state", axes, target)
+    model = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()
+    export_bert(model, target, "last_hidden_state", {0: "batch", 1: "tokens"})
 
 
 def export_bert(network: Any, target: Path, output: str, output_axes: dict[int, str]) -> None:
@@ -238,28 +206,14 @@ def export_bert(network: Any, target: Path, output: str, output_axes: dict[int, 
             return getattr(result, output)
 
     sample = torch.ones(2, 16, dtype=torch.long)
-    _export_onnx(Output(), (sample, sample, torch.zeros_like(sample)), INPUTS, output, output_axes, target)
-
-
-def _export_onnx(
-    module: Any,
-    sample: tuple[Any, ...],
-    inputs: Sequence[str],
-    output: str,
-    output_axes: dict[int, str],
-    target: Path,
-) -> None:
-    """torch.onnx.export with every input's batch and token axes dynamic, written atomically."""
-    import torch
-
     partial = target.with_suffix(".partial")
-    axes = {name: {0: "batch", 1: "tokens"} for name in inputs} | {output: output_axes}
+    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS} | {output: output_axes}
     with torch.no_grad():
         torch.onnx.export(
-            module,
-            sample,
+            Output(),
+            (sample, sample, torch.zeros_like(sample)),
             str(partial),
-            input_names=list(inputs),
+            input_names=list(INPUTS),
             output_names=[output],
             dynamic_axes=axes,
             opset_version=17,
