@@ -259,7 +259,9 @@ class Ingestor:
             for chunk in chunks
         ]
         computed, segments = self.embedder.computed, self.embedder.segments_computed
-        vectors = self.embedder.embed_segments([_segments(record) for record in records])
+        vectors = self.embedder.embed_segments(
+            [chunk_segments(record.metadata["title"], record.text) for record in records]
+        )
         report.chunks_embedded += self.embedder.computed - computed
         # Each row is a title and the chunk's sentences.
         report.sentences_embedded += (self.embedder.segments_computed - segments) - (
@@ -409,7 +411,7 @@ def _embedding_text(record: StoredChunk) -> str:
     return f"{record.metadata['title']}\n{record.text}"
 
 
-def _segments(record: StoredChunk) -> list[str]:
+def chunk_segments(title: str, text: str) -> list[str]:
     """What the encoder reads of a chunk, segment by segment: the title, then each sentence (the
     spans the answerer weighs, so their vectors are in the cache when it asks)."""
-    return [record.metadata["title"], *(span.text for span in split_sentences(record.text))]
+    return [title, *(span.text for span in split_sentences(text))]
