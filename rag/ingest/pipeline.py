@@ -10,7 +10,7 @@ folder, one chunk per stored article), not the whole store: at a million
 chunks, reading all of it took minutes before anything was written.
 
 The sentences an answer may quote come out of the same encoder pass as their
-chunk (`embedding/packing.py`: each sentence read alone, so its vector is the
+chunk (`embedding/segments.py`: each sentence read alone, so its vector is the
 one it has alone), into the embedding cache: a question pays no model time for
 the sentences it weighs (at ask time that was 100-600 ms for the ~30 sentences
 of five chunks), and the ingest no longer runs the model over every chunk's
