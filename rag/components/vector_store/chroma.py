@@ -11,9 +11,9 @@ written, opens a fresh client in the background and swaps it in. The
 embedded client keeps the vector index it loaded and never sees another
 process's additions otherwise; a question never waits for the reopen. The
 client it replaces is stopped one check later (questions that started on it
-have finished by then), which frees its vector index: left to the garbage
-collector, every reopen kept the old index's memory (at 1M chunks, 2.4 GB
-fresh and 6.4 GB after following ingests). When the
+have finished by then), which frees its vector index, and the freed heap is
+handed back: before, every reopen kept the old index's memory (at 1M chunks,
+2.4 GB fresh and 6.4 GB after following ingests). When the
 store cannot be followed (the stamp unreadable, the reopen failing) for longer
 than `store_stale_seconds`, questions are refused with one line saying so
 rather than answered from what the process loaded earlier. With a Chroma
@@ -22,6 +22,7 @@ server every process already sees every write.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 import time
@@ -203,13 +204,16 @@ class ChromaStore:
             self._retired.append(old)
 
     def _stop_retired(self) -> None:
-        """Stop the clients the last reopen replaced, which frees the vector index each loaded."""
+        """Stop the clients the last reopen replaced, which frees the vector index each loaded, and
+        hand the freed memory back to the system."""
         retired, self._retired = self._retired, []
         for system in retired:
             try:
                 system.stop()
             except Exception as error:  # a client that will not stop costs memory, not answers
                 log.warning("could not stop a replaced client of %s: %s", self.location, _first_line(error))
+        if retired:
+            _trim_heap()
 
     # reading
     def count(self) -> int:
@@ -336,6 +340,17 @@ class ChromaStore:
             for meta in heads.values()
         ]
         return sorted(records, key=lambda record: record.id)
+
+
+def _trim_heap() -> None:
+    """Return free heap pages to the system (glibc). A vector index is freed as many small blocks,
+    which glibc otherwise keeps for the process: at 50k chunks, a serving process that followed two
+    ingests held 667 MB after stopping the replaced clients and 561 MB after trimming too (564 fresh)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to trim this way
+        return
+    libc.malloc_trim(0)
 
 
 def _first_line(error: BaseException) -> str:
