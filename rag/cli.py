@@ -189,6 +189,13 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar
     show_default=True,
     help="Remove articles whose files are gone from the folders given.",
 )
+@click.option(
+    "--encoding",
+    type=click.Choice(["chunk", "segments"]),
+    help="chunk: each chunk read whole; segments: each sentence read once, alone, the chunk their "
+    "mean: ~2-3.7x faster, slightly lower retrieval. Switching re-embeds the store once, so set it "
+    "in rag.toml to keep it [RAG_INGEST_ENCODING; chunk].",
+)
 @quiet_option
 @click.pass_context
 @friendly_errors
@@ -198,6 +205,7 @@ def ingest(
     feeds_file: Path | None,
     every: str | None,
     prune: bool,
+    encoding: str | None,
     quiet: bool,
 ) -> None:
     """Index articles: load (or fetch), clean, group copies into stories, chunk, embed, store.
@@ -227,7 +235,7 @@ def ingest(
     """
     from rag.ingest.priority import yielding_cpu
 
-    settings = load_settings(ctx, poll_interval=_duration(every))
+    settings = load_settings(ctx, poll_interval=_duration(every), ingest_encoding=encoding)
     with yielding_cpu(settings.ingest_niceness):
         _ingest(ctx, settings, sources, feeds_file, every, prune, quiet)
 

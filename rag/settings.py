@@ -87,6 +87,14 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(32, ge=1)
 
+    ingest_encoding: Literal["chunk", "segments"] = Field(
+        "chunk",
+        description="How `rag ingest` embeds a chunk. chunk: read whole, then each quotable sentence "
+        "alone for the answerer. segments: the title and each sentence read alone, once, the chunk's "
+        "vector their token-weighted mean: ~2-3.7x faster on real articles, slightly lower retrieval "
+        "and event grouping (seed MRR@10 0.950 vs 0.967, dev-slice accuracy 0.780 vs 0.793, event "
+        "precision 0.932 vs 0.956). Switching re-embeds the store once.",
+    )
     ingest_batch: int = Field(
         1024,
         ge=1,

@@ -9,12 +9,15 @@ reads the store's metadata only for the articles it meets (and, to prune a
 folder, one chunk per stored article), not the whole store: at a million
 chunks, reading all of it took minutes before anything was written.
 
-The sentences an answer may quote come out of the same encoder pass as their
-chunk (`embedding/segments.py`: each sentence read alone, so its vector is the
-one it has alone), into the embedding cache: a question pays no model time for
-the sentences it weighs (at ask time that was 100-600 ms for the ~30 sentences
-of five chunks), and the ingest no longer runs the model over every chunk's
-text twice (once whole, once sentence by sentence).
+The sentences an answer may quote are embedded into the embedding cache too,
+so a question pays no model time for the sentences it weighs (at ask time that
+was 100-600 ms for the ~30 sentences of five chunks). By default
+(`ingest_encoding = "chunk"`) each chunk is read whole and its sentences after
+every article of the run is searchable. With "segments" the sentences come out
+of the chunk's own pass (`embedding/segments.py`: the title and each sentence
+read alone, the chunk's vector their mean), which reads every token once: 2-3.7x
+faster on real articles, at slightly lower retrieval quality
+(docs/ingest-one-pass.md), so it is opt-in.
 
 Each step writes the dense side (Chroma) and then the lexical side (the BM25
 index), and deletes from the lexical side first; Chroma is the source of
@@ -35,7 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 
@@ -49,14 +52,20 @@ from rag.ingest.stories import StoryIndex
 from rag.schema import Article, Chunk
 from rag.settings import Settings
 from rag.text.outlets import outlet_name
-from rag.text.sentences import split_sentences
+from rag.text.sentences import quotable_sentences, split_sentences
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Called with the number of articles to come; returns a tqdm-like bar (update, set_postfix, close).
 ProgressFactory = Callable[[int], Any]
 UNDATED = 0
+# Sentences waiting to be embedded; beyond this many (a bulk load) they are embedded between steps.
+SENTENCE_BACKLOG = 50_000
 # Articles looked up in the store per metadata read: at a million chunks one read costs about
 # 250 ms whether it asks for one article or 500 (measured).
 LOOKUP_BATCH = 500
+SENTENCE_BATCH = 256
 # Metadata every chunk written now carries; an article whose chunks lack one is rewritten.
 _CURRENT_FIELDS = frozenset({"published_day", "event_id"})
 
@@ -81,7 +90,7 @@ class IngestReport:
         return (
             f"{self.added} added, {self.changed} changed, {self.unchanged} unchanged, "
             f"{self.removed} removed; {self.chunks_embedded} chunks embedded "
-            f"({self.chunks_written} written) with {self.sentences_embedded} sentences in the same pass "
+            f"({self.chunks_written} written), {self.sentences_embedded} sentences embedded "
             f"in {self.seconds:.1f}s" + (f"; {len(self.skipped)} skipped" if self.skipped else "")
         )
 
@@ -113,6 +122,11 @@ class Ingestor:
         self.store = store
         self.embedder = embedder
         self.lexical = lexical or LexicalStore(settings.lexical_path)
+        # The one place the encoding is chosen; the store records it, so switching re-embeds.
+        self._segments = settings.ingest_encoding == "segments"
+        self.embedding = embedder.segments_name if self._segments else embedder.name
+        # Quotable sentences of the chunks written this run, not yet embedded (an ordered set).
+        self._sentences: dict[str, None] = {}
 
     def run(
         self, paths: Sequence[Path], *, prune: bool = True, progress: ProgressFactory | None = None
@@ -138,6 +152,7 @@ class Ingestor:
             self._take(articles, stored, report, pending, bar)
             self._flush(pending, stored, report)
             self._commit_groups()
+            self._embed_sentences(report, bar)
             if bar is not None:
                 bar.close()
         report.seconds = time.perf_counter() - started
@@ -199,6 +214,7 @@ class Ingestor:
         self._take(waiting, stored, report, pending, bar)
         self._flush(pending, stored, report)
         self._commit_groups()
+        self._embed_sentences(report, bar)
         if bar is not None:
             bar.close()
         if prune:
@@ -221,7 +237,7 @@ class Ingestor:
         """
         stored.load(article.id for article in articles)
         for article in articles:
-            if stored.is_current(article, self.embedder.segments_name):
+            if stored.is_current(article, self.embedding):
                 self.stories.keep(article.id, stored.stories.get(article.id, article.id), article.text)
                 report.unchanged += 1
             else:
@@ -254,19 +270,11 @@ class Ingestor:
         if not pending:
             return
         records = [
-            _record(article, chunk, len(chunks), self.embedder.segments_name)
+            _record(article, chunk, len(chunks), self.embedding)
             for article, chunks in pending
             for chunk in chunks
         ]
-        computed, segments = self.embedder.computed, self.embedder.segments_computed
-        vectors = self.embedder.embed_segments(
-            [chunk_segments(record.metadata["title"], record.text) for record in records]
-        )
-        report.chunks_embedded += self.embedder.computed - computed
-        # Each row is a title and the chunk's sentences.
-        report.sentences_embedded += (self.embedder.segments_computed - segments) - (
-            self.embedder.computed - computed
-        )
+        vectors = self._embed(records, report)
         self._group_events(pending, records, vectors)
         self.store.upsert(records, vectors)
         self.lexical.upsert(lexical_row(record) for record in records)
@@ -278,6 +286,28 @@ class Ingestor:
         self.lexical.delete(stale)
         self.store.delete(stale)
         self.store.mark_ingest()
+        if len(self._sentences) >= SENTENCE_BACKLOG:
+            self._embed_sentences(report)
+
+    def _embed(self, records: list[StoredChunk], report: IngestReport) -> np.ndarray:
+        """The chunks' vectors. Read whole, their quotable sentences wait for `_embed_sentences`;
+        read as segments, the sentences' vectors come out of the same pass, into the cache."""
+        computed = self.embedder.computed
+        if self._segments:
+            segments = self.embedder.segments_computed
+            vectors = self.embedder.embed_segments(
+                [chunk_segments(record.metadata["title"], record.text) for record in records]
+            )
+            # Each row is a title and the chunk's sentences.
+            report.sentences_embedded += self.embedder.segments_computed - segments
+            report.sentences_embedded -= self.embedder.computed - computed
+        else:
+            vectors = self.embedder.embed([_embedding_text(record) for record in records])
+            self._sentences.update(
+                (span.text, None) for record in records for span in quotable_sentences(record.text)
+            )
+        report.chunks_embedded += self.embedder.computed - computed
+        return vectors
 
     def _group_events(
         self, pending: list[tuple[Article, list[Chunk]]], records: list[StoredChunk], vectors: Any
@@ -297,6 +327,18 @@ class Ingestor:
     def _commit_groups(self) -> None:
         self.stories.commit()
         self.events.commit()
+
+    def _embed_sentences(self, report: IngestReport, bar: Any = None) -> None:
+        """Embed the quotable sentences of this run's chunks into the cache (those not there already),
+        shortest first: a batch of sentences of one length pads least."""
+        due, self._sentences = sorted(self._sentences, key=len), {}
+        for start in range(0, len(due), SENTENCE_BATCH):
+            computed = self.embedder.computed
+            self.embedder.embed(due[start : start + SENTENCE_BATCH])  # into the cache, unless there
+            report.sentences_embedded += self.embedder.computed - computed
+            if bar is not None:
+                done = min(start + SENTENCE_BATCH, len(due))
+                bar.set_postfix(chunks=report.chunks_written, sentences=f"{done}/{len(due)}")
 
     def _prune(self, paths: dict[str, str], roots: Sequence[Path], seen: set[str]) -> int:
         """Delete articles whose file (or record) is gone from a folder that was ingested."""

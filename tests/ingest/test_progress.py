@@ -54,6 +54,7 @@ def test_the_bar_total_is_the_number_of_records(make_settings, tmp_path, monkeyp
     assert bar.total == 7 + 1 + 2, "7 JSONL records, a .txt, and a broken 2-line JSONL counted as 2"
     assert bar.done == bar.total and bar.closed
     assert bar.postfix["chunks"] == report.chunks_written == 8
+    assert bar.postfix["sentences"] == f"{report.sentences_embedded}/{report.sentences_embedded}"
     assert report.added == 8 and len(report.skipped) == 1
 
 
