@@ -20,6 +20,7 @@ time grouping adds: a fresh ingest of `--articles` records spread evenly over
 the corpus (every outlet, every month), with a timer around `EventIndex.assign`.
 
     python -m bench.events [--articles 300]
+    RAG_INGEST_ENCODING=segments python -m bench.events   leads as the opt-in encoding embeds them
 """
 
 from __future__ import annotations
@@ -70,7 +71,10 @@ def leads(articles: dict[str, Article], embedder) -> Features:
         lead = chunks[0].text if chunks else ""
         texts[key] = f"{article.title}\n{lead}"
         rows.append(chunk_segments(article.title, lead))
-    vectors = embedder.embed_segments(rows)
+    if settings.ingest_encoding == "segments":
+        vectors = embedder.embed_segments(rows)
+    else:
+        vectors = embedder.embed(list(texts.values()))
     return {
         key: (vector, frozenset(match.lower() for match in _NAME.findall(text[:600])))
         for (key, text), vector in zip(texts.items(), vectors, strict=True)

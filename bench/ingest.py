@@ -10,6 +10,10 @@ When ../shared/datasets/realtimeqa-dev holds the real news corpus, its first
 `--dev-articles` articles are ingested too (onnx backend), in the same table.
 
     .venv/bin/python -m bench.ingest [--articles 300] [--dev-articles 300] [--backends onnx onnx-int8 torch]
+
+The ingest embeds as the settings say: the default reads each chunk whole, then
+its sentences; `RAG_INGEST_ENCODING=segments` reads each token once (the workers
+inherit the environment).
 """
 
 from __future__ import annotations
