@@ -20,6 +20,7 @@ time grouping adds: a fresh ingest of `--articles` records spread evenly over
 the corpus (every outlet, every month), with a timer around `EventIndex.assign`.
 
     python -m bench.events [--articles 300]
+    RAG_INGEST_ENCODING=segments python -m bench.events   leads as the opt-in encoding embeds them
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from bench.common import ROOT, print_table, write_json
 from rag.ingest.chunking import chunk_article
 from rag.ingest.events import EventIndex
 from rag.ingest.loaders import load_file
+from rag.ingest.pipeline import chunk_segments
 from rag.ingest.stories import group
 from rag.schema import Article
 from rag.settings import Settings
@@ -61,13 +63,18 @@ def load_pairs() -> list[tuple[str, str, bool]]:
 def leads(articles: dict[str, Article], embedder) -> Features:
     """key -> (vector of title + first chunk, as ingest embeds it; the lead's names and figures)."""
     settings = Settings()
-    texts = {}
+    texts, rows = {}, []
     for key, article in articles.items():
         chunks = chunk_article(
             article, embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap_tokens
         )
-        texts[key] = f"{article.title}\n{chunks[0].text if chunks else ''}"
-    vectors = embedder.embed(list(texts.values()))
+        lead = chunks[0].text if chunks else ""
+        texts[key] = f"{article.title}\n{lead}"
+        rows.append(chunk_segments(article.title, lead))
+    if settings.ingest_encoding == "segments":
+        vectors = embedder.embed_segments(rows)
+    else:
+        vectors = embedder.embed(list(texts.values()))
     return {
         key: (vector, frozenset(match.lower() for match in _NAME.findall(text[:600])))
         for (key, text), vector in zip(texts.items(), vectors, strict=True)

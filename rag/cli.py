@@ -192,6 +192,13 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar
     show_default=True,
     help="Remove articles whose files are gone from the folders given.",
 )
+@click.option(
+    "--encoding",
+    type=click.Choice(["chunk", "segments"]),
+    help="chunk: each chunk read whole; segments: each sentence read once, alone, the chunk their "
+    "mean: ~2-3.7x faster, slightly lower retrieval. Switching re-embeds the store once, so set it "
+    "in rag.toml to keep it [RAG_INGEST_ENCODING; chunk].",
+)
 @quiet_option
 @click.pass_context
 @friendly_errors
@@ -201,6 +208,7 @@ def ingest(
     feeds_file: Path | None,
     every: str | None,
     prune: bool,
+    encoding: str | None,
     quiet: bool,
 ) -> None:
     """Index articles: load (or fetch), clean, group copies into stories, chunk, embed, store.
@@ -228,7 +236,22 @@ def ingest(
     removed from the index (use --no-prune to keep it). A source that fails
     is reported on its own line, the others go on, and the exit status is 1.
     """
-    settings = load_settings(ctx, poll_interval=_duration(every))
+    from rag.ingest.priority import yielding_cpu
+
+    settings = load_settings(ctx, poll_interval=_duration(every), ingest_encoding=encoding)
+    with yielding_cpu(settings.ingest_niceness):
+        _ingest(ctx, settings, sources, feeds_file, every, prune, quiet)
+
+
+def _ingest(
+    ctx: click.Context,
+    settings: Settings,
+    sources: tuple[str, ...],
+    feeds_file: Path | None,
+    every: str | None,
+    prune: bool,
+    quiet: bool,
+) -> None:
     urls = [source for source in sources if "://" in source]
     paths = [Path(source) for source in sources if "://" not in source]
     feeds = _feed_file(feeds_file)
@@ -296,8 +319,11 @@ def watch(
       rag watch --feeds feeds.txt --every 5m
       rag web --watch                        the same, inside the chat server
     """
+    from rag.ingest.priority import yielding_cpu
+
     settings = load_settings(ctx, poll_interval=_duration(every))
-    _watch(ctx, settings, [*settings.feeds, *_feed_file(feeds_file)], list(urls), quiet)
+    with yielding_cpu(settings.ingest_niceness):
+        _watch(ctx, settings, [*settings.feeds, *_feed_file(feeds_file)], list(urls), quiet)
 
 
 def _watch(ctx: click.Context, settings: Settings, feeds: list[str], urls: list[str], quiet: bool) -> None:

@@ -88,10 +88,31 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(32, ge=1, description="Chunks the embedding model reads at once.")
 
+    ingest_encoding: Literal["chunk", "segments"] = Field(
+        "chunk",
+        description="How `rag ingest` embeds a chunk. chunk: read whole, then each quotable sentence "
+        "alone for the answerer. segments: the title and each sentence read alone, once, the chunk's "
+        "vector their token-weighted mean: ~2-3.7x faster on real articles, slightly lower retrieval "
+        "and event grouping (seed MRR@10 0.950 vs 0.967, dev-slice accuracy 0.780 vs 0.793, event "
+        "precision 0.932 vs 0.956). Switching re-embeds the store once.",
+    )
     ingest_batch: int = Field(
         1024,
         ge=1,
         description="Chunks embedded and written per step: big batches pad less; a crash redoes one step.",
+    )
+    store_write_batch: int = Field(
+        256,
+        ge=1,
+        description="Chunks per write into the store: a write holds the searches of that moment (Chroma "
+        "server), so smaller writes keep questions moving while another process ingests.",
+    )
+    ingest_niceness: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="How far `rag ingest` lowers its CPU priority (nice), so the questions a serving "
+        "process answers on the same host go first; 0 keeps it.",
     )
 
     # Feeds and pages fetched over HTTP (`rag ingest URL`, `rag watch`)

@@ -120,6 +120,7 @@ def test_stats_reports_what_the_store_holds(home: Path) -> None:
         (("ask", "-k", "0", "why?"), "Invalid value for '-k'"),
         (("ingest", "no/such/folder"), "Error: no such file or directory: no/such/folder"),
         (("ask", "--since", "yesterday", "why?"), "Invalid value for '--since'"),
+        (("ingest", "--encoding", "fast"), "Invalid value for '--encoding'"),
     ],
 )
 def test_mistakes_get_one_clear_line_and_change_nothing(
@@ -152,6 +153,18 @@ def test_a_skipped_file_is_reported_and_the_rest_ingested(tmp_path: Path) -> Non
     assert result.exit_code == 0
     assert "skipped" in result.output and "photo.png" in result.output
     assert "1 added" in result.output
+
+
+def test_ingest_encoding_is_a_flag_and_leaving_it_out_goes_back_to_the_default(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED_ARTICLE, corpus / "article.txt")
+
+    segments = run(tmp_path / "home", "ingest", "-q", "--encoding", "segments", str(corpus))
+    default = run(tmp_path / "home", "ingest", "-q", str(corpus))
+
+    assert segments.output.startswith("1 added"), segments.output
+    assert default.output.startswith("0 added, 1 changed"), "the store records the encoding: re-embedded"
 
 
 @pytest.fixture(scope="module")

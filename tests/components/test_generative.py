@@ -7,6 +7,7 @@ verification run as in production. tests/components/test_llama_cpp.py repeats th
 path against a real model server.
 """
 
+import importlib.util
 import re
 
 import pytest
@@ -201,6 +202,22 @@ def test_llamacpp_with_a_missing_model_file_says_which_setting(seed_assistant, t
     )
     with pytest.raises(LLMConfigError, match=r"RAG_LLM_MODEL_PATH|llama-cpp-python"):
         Assistant(settings)
+
+
+def test_llamacpp_without_its_build_installed_says_how_to_install_it(seed_assistant, monkeypatch):
+    """`make run` leaves the llama.cpp build out (it compiles for minutes); choosing the answerer
+    then says, in one line, how to add it."""
+    find_spec = importlib.util.find_spec
+    missing = {"llama_cpp"}
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *more: None if name in missing else find_spec(name, *more)
+    )
+    result = CliRunner().invoke(
+        cli, ["--home", str(seed_assistant.settings.home), "ask", "--answerer", "llamacpp", WHY]
+    )
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1
+    assert "make install" in result.output and "'.[local]'" in result.output
 
 
 def test_the_cli_reports_a_bad_backend_in_one_line(seed_assistant):

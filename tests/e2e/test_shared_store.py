@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rag.assistant import Assistant
 from rag.components.lexical_store import LexicalRow
-from rag.components.vector_store import StoreError
+from rag.components.vector_store import ChromaStore, StoreError
 from rag.schema import Answer
 from rag.settings import Settings
 from tests.e2e.test_faults import assert_consistent, cached_embeddings, start_ingest, wait_until
@@ -65,6 +65,53 @@ def test_a_running_process_finds_an_article_another_process_ingested(tmp_path: P
         assert time.monotonic() - finished < 30, "the reopened store does not count the ingest as seen"
         time.sleep(0.05)
     assert reader.store.seen_ingest() != seen_before, "the other process's ingest is seen once reopened"
+
+
+def test_following_an_ingest_stops_the_client_it_replaced(tmp_path: Path) -> None:
+    """The replaced client's vector index is freed, not kept beside the new one: at a million chunks,
+    the two took a serving process past 3 GB."""
+    from chromadb.api import ServerAPI
+    from chromadb.api.client import SharedSystemClient
+
+    settings = Settings(home=tmp_path / "home", store_follow_seconds=0.3)
+    reader = Assistant(settings)
+    reader.ingest([CORPUS])
+    assert "Talvora" not in reader.ask(COMET_QUESTION).text  # the vector index is loaded and in use
+    replaced = SharedSystemClient._identifier_to_system[str(settings.store_path)]
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "comet.txt").write_text(COMET, encoding="utf-8")
+    process = start_ingest(settings.home, news)
+    assert process.wait() == 0, process.communicate()
+    finished = time.monotonic()
+
+    while hasattr(replaced.instance(ServerAPI), "bindings"):
+        assert time.monotonic() - finished < 30, "the replaced client still holds its index 30 s on"
+        time.sleep(0.05)
+    assert SharedSystemClient._identifier_to_system[str(settings.store_path)] is not replaced
+    assert "Talvora" in reader.ask(COMET_QUESTION).text
+
+
+def test_a_replaced_client_another_store_of_the_process_still_uses_keeps_serving_it(tmp_path: Path) -> None:
+    """Two stores on one home in one process share Chroma's client; the one that follows an ingest
+    must not stop the client the other still searches through."""
+    settings = Settings(home=tmp_path / "home", store_follow_seconds=0.3)
+    follower = Assistant(settings)
+    follower.ingest([CORPUS])
+    other = ChromaStore(Settings(home=tmp_path / "home"))  # opened on the same client, not following
+    before = other.count()
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "comet.txt").write_text(COMET, encoding="utf-8")
+    process = start_ingest(settings.home, news)
+    assert process.wait() == 0, process.communicate()
+
+    deadline = time.monotonic() + 30
+    while "Talvora" not in follower.ask(COMET_QUESTION).text:
+        assert time.monotonic() < deadline, "the follower never saw the other process's article"
+        time.sleep(0.1)
+    time.sleep(3 * settings.store_follow_seconds)  # past the check that stops replaced clients
+    assert other.count() >= before  # its client still answers, not "no attribute 'bindings'"
 
 
 def _article(assistant: Assistant, chunk_id: str) -> str:

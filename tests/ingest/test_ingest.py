@@ -175,3 +175,35 @@ def test_switching_the_embedding_backend_re_embeds_every_article(assistant, corp
     assert (report.changed, report.chunks_embedded) == (1, int8.store.count())
     embeddings = {meta["embedding"] for meta in int8.store.chunk_metadata().values()}
     assert embeddings == {"all-MiniLM-L6-v2-int8"}
+
+
+def test_the_segments_encoding_reads_each_chunk_once_and_leaves_every_sentence_in_the_cache(
+    make_settings, corpus
+):
+    """Opt-in (`ingest_encoding = "segments"`): the title and each sentence are read once, alone, and the
+    chunk's vector is their mean, so the sentences cost no pass of their own, at ingest or at ask."""
+    segments = Assistant(make_settings(ingest_encoding="segments"))
+    report = segments.ingest([corpus])
+    assert report.sentences_embedded > report.chunks_written
+    assert segments.embedder.computed == report.chunks_written, "one pass per chunk, none per sentence"
+
+    answer = segments.ask("How many participants attended the congress?")
+
+    assert "1,500" in answer.text
+    assert segments.embedder.computed == report.chunks_written
+
+
+def test_switching_the_encoding_re_embeds_every_article_and_switching_back_does_too(
+    assistant, corpus, store_settings
+):
+    assistant.ingest([corpus])
+    chunks = assistant.store.count()
+    # Back to "chunk", the cache still holds each chunk's whole-text vector: no model time.
+    for encoding, embedding, computed in [
+        ("segments", "all-MiniLM-L6-v2+segments", chunks),
+        ("chunk", "all-MiniLM-L6-v2", 0),
+    ]:
+        switched = Assistant(store_settings.with_overrides(ingest_encoding=encoding))
+        report = switched.ingest([corpus])
+        assert (report.changed, report.chunks_written, report.chunks_embedded) == (1, chunks, computed)
+        assert {meta["embedding"] for meta in switched.store.chunk_metadata().values()} == {embedding}

@@ -17,6 +17,11 @@ class Embedder(Protocol):
         """One normalized float32 row per text."""
         ...
 
+    def embed_segments(self, rows: Sequence[Sequence[str]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One pass over each row of segments (a chunk's title and sentences): the row's normalized
+        vector (the mean of its segments' tokens) and each segment's, as `embed` gives it alone."""
+        ...
+
     def embed_query(self, text: str) -> np.ndarray:
         """One normalized float32 vector."""
         ...

@@ -2,6 +2,8 @@
 
 Unchanged text is never embedded twice, across runs: an edited article only
 pays for the chunks whose text changed, and a rebuilt store costs no model time.
+The segments of a chunk's pass (`embed_segments`) are kept under the key their
+text has alone, so a later `embed` of a chunk's sentence finds it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ class CachedEmbedder:
     def __init__(self, inner: Embedder, path: Path) -> None:
         self.inner = inner
         self.name = inner.name
+        # Texts (or rows of segments) the model computed; and the segments those rows held.
         self.computed = 0
+        self.segments_computed = 0
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -54,6 +58,36 @@ class CachedEmbedder:
         if not keys:
             return self.inner.embed([])
         return np.stack([found[key] for key in keys])
+
+    @property
+    def segments_name(self) -> str:
+        """The model as the store records it for vectors of rows of segments (the mean of their
+        segments' tokens, each read alone), so a store embedded whole is re-embedded."""
+        return f"{self.name}+segments"
+
+    def embed_segments(self, rows: Sequence[Sequence[str]]) -> np.ndarray:
+        """Each row's vector from one pass over its segments, which are cached as `embed` gives them."""
+        row_keys = [content_hash(self.segments_name, *row) for row in rows]
+        segment_keys = [[content_hash(self.name, segment) for segment in row] for row in rows]
+        found = self._lookup({*row_keys, *(key for keys in segment_keys for key in keys)})
+        due = {
+            key: index
+            for index, key in enumerate(row_keys)
+            if key not in found or not all(segment in found for segment in segment_keys[index])
+        }
+        if due:
+            vectors, segments = self.inner.embed_segments([rows[index] for index in due.values()])
+            self.computed += len(due)
+            self.segments_computed += sum(len(rows[index]) for index in due.values())
+            fresh: dict[str, np.ndarray] = {}
+            for (key, index), vector, pieces in zip(due.items(), vectors, segments, strict=True):
+                fresh.update(zip(segment_keys[index], pieces, strict=True))
+                fresh[key] = vector
+            self._store(fresh)
+            found.update(fresh)
+        if not rows:
+            return self.inner.embed([])
+        return np.stack([found[key] for key in row_keys])
 
     def _lookup(self, keys: set[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from filelock import FileLock
 
+from rag.components.embedding.segments import embed_segments, unit
 from rag.text.hashing import content_hash
 
 if TYPE_CHECKING:
@@ -76,16 +77,24 @@ class OnnxEmbedder:
         return load_tokenizer(self.path / "tokenizer.json", None)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return unit(self.mean_pooled(texts)[0])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
+    def embed_segments(self, rows: Sequence[Sequence[str]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        return embed_segments(rows, self.mean_pooled)
+
+    def mean_pooled(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Each text's mean last hidden state (not normalized) and the tokens it averages."""
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        counts = np.empty(len(texts), dtype=np.int64)
         # Batches of similar length pad less; results go back in the caller's order.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
-            out[batch] = self._embed_batch([texts[i] for i in batch])
-        return out
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+            out[batch], counts[batch] = self._pool_batch([texts[i] for i in batch])
+        return out, counts
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
@@ -93,15 +102,16 @@ class OnnxEmbedder:
         encodings = self.counter.encode_batch(list(texts), add_special_tokens=False)
         return [len(encoding.ids) for encoding in encodings]
 
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+    def _pool_batch(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         encodings = self.tokenizer.encode_batch(texts)
         ids = np.array([encoding.ids for encoding in encodings], dtype=np.int64)
         mask = np.array([encoding.attention_mask for encoding in encodings], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         hidden = self.session.run(None, feed)[0]
         weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
+        counts = mask.sum(axis=1)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(counts[:, None], 1, None)
+        return pooled.astype(np.float32), counts
 
 
 def _check_mean_pooling(model_path: Path) -> None:

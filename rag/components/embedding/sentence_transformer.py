@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rag.components.embedding.segments import embed_segments
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
@@ -58,6 +60,35 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return vectors.astype(np.float32, copy=False)
+
+    def embed_segments(self, rows: Sequence[Sequence[str]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        return embed_segments(rows, self.mean_pooled)
+
+    def mean_pooled(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Each text's mean last hidden state (not normalized: the model's own last module
+        normalizes) and the tokens it averages."""
+        import torch
+
+        network, tokenizer = self.model[0].auto_model, self.model.tokenizer
+        out = np.empty((len(texts), network.config.hidden_size), dtype=np.float32)
+        counts = np.empty(len(texts), dtype=np.int64)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            feed = tokenizer(
+                [texts[i] for i in batch],
+                padding=True,
+                truncation=True,
+                max_length=self.max_tokens,
+                return_tensors="pt",
+            )
+            with torch.inference_mode():
+                hidden = network(**feed).last_hidden_state
+            mask = feed["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            tokens = mask.sum(dim=1)
+            out[batch] = ((hidden * mask).sum(dim=1) / tokens.clamp(min=1)).float().numpy()
+            counts[batch] = tokens.squeeze(-1).long().numpy()
+        return out, counts
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]

@@ -40,7 +40,10 @@ def smollm2_path() -> Path | None:
 
 def llamacpp_chat(settings: Settings) -> LlamaCppChat:
     if importlib.util.find_spec("llama_cpp") is None:
-        raise LLMConfigError("the llamacpp answerer needs llama-cpp-python: pip install '.[local]'")
+        raise LLMConfigError(
+            "the llamacpp answerer needs llama-cpp-python, which `make run` leaves out (it compiles "
+            "llama.cpp, several minutes): make install, or pip install -c constraints.txt -e '.[local]'"
+        )
     path = settings.llm_model_path or smollm2_path()
     if path is None:
         raise LLMConfigError(

@@ -9,7 +9,11 @@ the collection (`mark_ingest`), and a serving process that `follow`s the
 store checks the stamp every few seconds and, when another process has
 written, opens a fresh client in the background and swaps it in. The
 embedded client keeps the vector index it loaded and never sees another
-process's additions otherwise; a question never waits for the reopen. When the
+process's additions otherwise; a question never waits for the reopen. The
+client it replaces is stopped one check later (questions that started on it
+have finished by then), which frees its vector index, and the freed heap is
+handed back: before, every reopen kept the old index's memory (at 1M chunks,
+2.4 GB fresh and 6.4 GB after following ingests). When the
 store cannot be followed (the stamp unreadable, the reopen failing) for longer
 than `store_stale_seconds`, questions are refused with one line saying so
 rather than answered from what the process loaded earlier. With a Chroma
@@ -18,9 +22,11 @@ server every process already sees every write.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +68,11 @@ class ArticleRecord:
     published: str | None
 
 
+# The stores open in this process: a replaced client is stopped only when none of them still uses it
+# (two stores on one path in one process share Chroma's client; a library user may open both).
+_OPEN_STORES: weakref.WeakSet[ChromaStore] = weakref.WeakSet()
+
+
 class ChromaStore:
     """One client and one collection, reused for the life of the process."""
 
@@ -73,6 +84,8 @@ class ChromaStore:
         self.settings = settings
         self.location = settings.chroma_url or str(settings.store_path)
         self._follower: threading.Thread | None = None
+        # Clients replaced by a reopen, stopped at the next check (their searches have ended by then).
+        self._retired: list[Any] = []
         self._written: float | None = None
         self._seen: float | None = None  # the stamp of the last ingest this process's client reflects
         # Since when another process's ingest has been waiting for a reopen that fails, and why.
@@ -107,6 +120,7 @@ class ChromaStore:
                 )
             ) from None
         self.max_batch = self.client.get_max_batch_size()
+        _OPEN_STORES.add(self)
 
     def _collection(self) -> Any:
         return self.client.get_or_create_collection(
@@ -117,14 +131,16 @@ class ChromaStore:
 
     # writing
     def upsert(self, chunks: Sequence[StoredChunk], embeddings: np.ndarray) -> None:
-        """Add or replace chunks, in batches no larger than Chroma accepts."""
-        for start in range(0, len(chunks), self.max_batch):
-            batch = chunks[start : start + self.max_batch]
+        """Add or replace chunks, `store_write_batch` at a time (a write holds the searches of that
+        moment) and never more than Chroma accepts."""
+        step = min(self.max_batch, self.settings.store_write_batch)
+        for start in range(0, len(chunks), step):
+            batch = chunks[start : start + step]
             self.collection.upsert(
                 ids=[chunk.id for chunk in batch],
                 documents=[chunk.text for chunk in batch],
                 metadatas=[chunk.metadata for chunk in batch],
-                embeddings=embeddings[start : start + self.max_batch],
+                embeddings=embeddings[start : start + step],
             )
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -152,6 +168,7 @@ class ChromaStore:
     def _follow(self, seen: float | None) -> None:
         while True:
             time.sleep(self.settings.store_follow_seconds)
+            self._stop_retired()
             try:
                 stamp = self.last_ingest()
                 if stamp != seen and stamp != self._written:
@@ -181,7 +198,7 @@ class ChromaStore:
         from chromadb.config import Settings as ChromaSettings
 
         # Chroma shares one client per path within a process; drop ours so a new one is made.
-        SharedSystemClient._identifier_to_system.pop(str(self.settings.store_path), None)
+        old = SharedSystemClient._identifier_to_system.pop(str(self.settings.store_path), None)
         client = chromadb.PersistentClient(
             path=str(self.settings.store_path), settings=ChromaSettings(anonymized_telemetry=False)
         )
@@ -190,6 +207,22 @@ class ChromaStore:
         if sample is not None and len(sample):
             collection.query(query_embeddings=[sample[0]], n_results=1, include=[])  # loads the index now
         self.client, self.collection = client, collection
+        if old is not None:
+            self._retired.append(old)
+
+    def _stop_retired(self) -> None:
+        """Stop the clients the last reopen replaced, which frees the vector index each loaded, and
+        hand the freed memory back to the system."""
+        retired, self._retired = self._retired, []
+        for system in retired:
+            if _in_use(system):
+                continue
+            try:
+                system.stop()
+            except Exception as error:  # a client that will not stop costs memory, not answers
+                log.warning("could not stop a replaced client of %s: %s", self.location, _first_line(error))
+        if retired:
+            _trim_heap()
 
     # reading
     def count(self) -> int:
@@ -316,6 +349,25 @@ class ChromaStore:
             for meta in heads.values()
         ]
         return sorted(records, key=lambda record: record.id)
+
+
+def _in_use(system: Any) -> bool:
+    """Whether an open store of this process still searches through `system`'s client."""
+    from chromadb.api import ServerAPI
+
+    server = system.instance(ServerAPI)
+    return any(getattr(store.client, "_server", None) is server for store in list(_OPEN_STORES))
+
+
+def _trim_heap() -> None:
+    """Return free heap pages to the system (glibc). A vector index is freed as many small blocks,
+    which glibc otherwise keeps for the process: at 50k chunks, a serving process that followed two
+    ingests held 667 MB after stopping the replaced clients and 561 MB after trimming too (564 fresh)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to trim this way
+        return
+    libc.malloc_trim(0)
 
 
 def _first_line(error: BaseException) -> str:
