@@ -166,7 +166,7 @@ def test_a_follow_up_in_a_thread_uses_the_thread_s_history(bot: Bot) -> None:
         assert time.monotonic() < deadline
         time.sleep(0.05)
     understood, body = updates_in(bot, "C-thread")[-1].params["blocks"][:2]
-    assert understood["elements"][0]["text"].startswith("Understood as: _who is their foreign minister?")
+    assert understood["elements"][0]["text"] == "Understood as: _Who is Kazakhstan's foreign minister?_"
     assert "Kairat Abdrakhmanov" in body["text"]["text"]
     assert any(c.method == "conversations.replies" and c.params["ts"] == thread_ts for c in bot.slack.calls)
 

@@ -241,6 +241,7 @@ def test_a_compare_question_gets_a_line_per_outlet_and_the_conflicting_figures(e
 
 FIRST = "Why does Kazakhstan refuse to send troops to Syria?"
 FOLLOW_UP = "who is their foreign minister?"
+UNDERSTOOD = "Who is Kazakhstan's foreign minister?"  # "their" named from the first answer
 
 
 def answered(page, text: str) -> None:
@@ -296,7 +297,7 @@ def test_a_follow_up_shows_what_it_was_understood_as(page) -> None:
     understood = page.locator("#chat em", has_text="Understood as:")
     understood.first.wait_for()
     text = understood.first.inner_text()
-    assert text.startswith(f"Understood as: {FOLLOW_UP}") and "Kazakhstan" in text
+    assert text == f"Understood as: {UNDERSTOOD}"
     page.locator("#chat").get_by_text("Kairat Abdrakhmanov").first.wait_for()
     assert page.locator("#chat em", has_text="Understood as:").count() == 1, (
         "the first question was not rewritten"
