@@ -17,32 +17,16 @@ for "more".
 from __future__ import annotations
 
 from datetime import date
-from typing import Protocol
 
 from rag.query.coverage import chunk_event
-from rag.schema import RetrievedChunk, Span
+from rag.query.latest import Quotable
 from rag.text.terms import content_terms
 
 # A day this close to one of the story's carries it on when it names part of the story.
 NEAR_DAYS = 3
 
 
-class DatedSentence(Protocol):
-    """A scored candidate sentence (the answerer's `ScoredSentence`)."""
-
-    @property
-    def chunk(self) -> RetrievedChunk: ...
-
-    @property
-    def span(self) -> Span: ...
-
-    @property
-    def score(self) -> float: ...
-
-
-def story_days(
-    best_of_day: dict[str, DatedSentence], question: str, lines: int
-) -> tuple[list[str], list[str]]:
+def story_days(best_of_day: dict[str, Quotable], question: str, lines: int) -> tuple[list[str], list[str]]:
     """(the days shown, the days behind "more"), each oldest first, of the asked story only."""
     if not best_of_day:
         return [], []
@@ -65,5 +49,5 @@ def _apart(day: str, other: str) -> int:
     return abs((date.fromisoformat(day) - date.fromisoformat(other)).days)
 
 
-def _words(item: DatedSentence) -> set[str]:
+def _words(item: Quotable) -> set[str]:
     return set(content_terms(f"{item.chunk.title} {item.span.text}"))
