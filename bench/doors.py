@@ -21,16 +21,12 @@ import asyncio
 import shutil
 import statistics
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import openai
-import uvicorn
 from mcp import ClientSession, types
 from mcp.client.streamable_http import streamable_http_client
 
@@ -39,7 +35,7 @@ from rag.assistant import Assistant
 from rag.schema import Answer
 from rag.settings import Settings
 from tests.events_fixture import write_event_corpus
-from tests.servers import free_port  # the tests' loopback helpers: one way to pick a port
+from tests.servers import serving  # the tests' loopback helper: one way to serve an app
 from ui.mcp import build_server, http_app
 from ui.openai_api import create_server
 
@@ -49,21 +45,6 @@ QUESTIONS = [
     "Who boycotted the Sochi congress?",
     "What did the governor declare after the Valmora floods?",
 ]
-
-
-@contextmanager
-def serving(app: object) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 class TimedAssistant(Assistant):

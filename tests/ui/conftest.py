@@ -9,22 +9,18 @@ their own (`write_dated_story`): a bridge closed in January, reopened in June.
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
-import uvicorn
 
 from rag.assistant import Assistant
 from rag.settings import Settings
 from tests.paths import CORPUS, SEED_ARTICLE
-from tests.servers import free_port
+from tests.servers import serving
 from ui.web import create_server
 
 T = TypeVar("T")
@@ -38,23 +34,6 @@ class WebApp:
     @property
     def settings(self) -> Settings:
         return self.assistant.settings
-
-
-@contextmanager
-def serving(app: object) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn on a free loopback port; yields its base url."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
