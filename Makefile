@@ -69,7 +69,7 @@ browser:
 		&& { apt-get install -y -qq chromium || { apt-get update -qq && apt-get install -y -qq chromium; }; } >/dev/null; } \
 		|| echo "no /usr/bin/chromium and no way to install it: the browser tests will be skipped"
 
-# The README's settings table is generated from rag/settings.py; lint fails when it is stale.
+# docs/settings.md's settings table is generated from rag/settings.py; lint fails when it is stale.
 docs: install
 	$(BIN)/python -m docs.settings_table
 

@@ -1,8 +1,8 @@
 """The docs cannot drift from the code, and every link in them lands.
 
-The README's settings table is written by `python -m docs.settings_table` from
-`rag.settings`: a setting added, renamed, re-described or given a new default
-without regenerating the table fails here (and in `make lint`). Links between
+docs/settings.md's settings table is written by `python -m docs.settings_table`
+from `rag.settings`: a setting added, renamed, re-described or given a new
+default without regenerating the table fails here (and in `make lint`). Links between
 README.md and docs/ are followed down to the heading they name.
 """
 
@@ -25,9 +25,9 @@ def table() -> str:
     return settings_table.render()
 
 
-def test_the_readme_settings_table_is_the_generated_one(table: str) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert table in readme, "README.md's settings table is out of date: run `python -m docs.settings_table`"
+def test_the_settings_page_table_is_the_generated_one(table: str) -> None:
+    page = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
+    assert table in page, "docs/settings.md's table is out of date: run `python -m docs.settings_table`"
 
 
 def row(table: str, key: str) -> list[str]:
@@ -75,26 +75,26 @@ def test_a_setting_without_a_description_is_refused() -> None:
 
 
 def test_the_check_fails_on_a_stale_table_and_the_generator_repairs_it(tmp_path: Path, capsys) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    stale = readme.replace("Chunks handed to the answerer.", "Chunks, as the table said last month.")
-    assert stale != readme
-    copy = tmp_path / "README.md"
+    page = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
+    stale = page.replace("Chunks handed to the answerer.", "Chunks, as the table said last month.")
+    assert stale != page
+    copy = tmp_path / "settings.md"
     copy.write_text(stale, encoding="utf-8")
 
-    assert settings_table.main(["--check", "--readme", str(copy)]) == 1
+    assert settings_table.main(["--check", "--page", str(copy)]) == 1
     assert capsys.readouterr().out.strip().endswith("run `python -m docs.settings_table`")
     assert copy.read_text(encoding="utf-8") == stale, "--check changes nothing"
 
-    assert settings_table.main(["--readme", str(copy)]) == 0
-    assert copy.read_text(encoding="utf-8") == readme
-    assert settings_table.main(["--check", "--readme", str(copy)]) == 0
+    assert settings_table.main(["--page", str(copy)]) == 0
+    assert copy.read_text(encoding="utf-8") == page
+    assert settings_table.main(["--check", "--page", str(copy)]) == 0
 
 
-def test_a_readme_without_the_markers_is_named(tmp_path: Path) -> None:
-    copy = tmp_path / "README.md"
-    copy.write_text("# rag-news\n", encoding="utf-8")
-    with pytest.raises(SystemExit, match=r"README\.md has no settings markers"):
-        settings_table.main(["--check", "--readme", str(copy)])
+def test_a_page_without_the_markers_is_named(tmp_path: Path) -> None:
+    copy = tmp_path / "settings.md"
+    copy.write_text("# Settings\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"settings\.md has no settings markers"):
+        settings_table.main(["--check", "--page", str(copy)])
 
 
 def without_code(markdown: str) -> str:
