@@ -253,8 +253,8 @@ def test_follow_story_by_button_once_and_unfollow_by_command(bot: Bot) -> None:
 
 
 def test_channel_settings_are_read_from_rag_toml_and_a_bad_one_is_named(tmp_path: Path, monkeypatch) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    example = readme.split("### Per-channel settings")[1].split("```toml\n")[1].split("```")[0]
+    page = (ROOT / "docs" / "slack.md").read_text(encoding="utf-8")
+    example = page.split("## Per-channel settings")[1].split("```toml\n")[1].split("```")[0]
     monkeypatch.chdir(tmp_path)
     (tmp_path / "rag.toml").write_text(example, encoding="utf-8")
 
