@@ -32,10 +32,11 @@ from pydantic import AnyUrl, BaseModel, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from rag.cli import answerer_option, friendly_errors, load_settings, render_answer
+from rag.cli import answerer_option, friendly_errors, load_settings
 from rag.schema import ArticleView
 from ui.access import AccessError, UserRate, bearer_key, check_binding, presented
 from ui.cited import CitedAnswer, Passages, cited_answer, passages
+from ui.render import render_answer
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send

@@ -26,7 +26,7 @@ from mcp.shared.exceptions import McpError
 
 from rag.assistant import Assistant
 from tests.events_fixture import AS_OF, COPY_OUTLET, EVENT_OUTLETS, OLDER_OUTLET, QUESTION
-from tests.paths import ROOT
+from tests.paths import CODE_PATH, ROOT
 from tests.servers import free_port, running
 from tests.ui.conftest import built_with, serving
 from ui.mcp import build_server, http_app
@@ -40,7 +40,7 @@ TOOLS = {"ask", "search", "get_article", "timeline", "compare"}
 
 def door_env(**extra: str) -> dict[str, str]:
     """The environment `rag` subprocesses run in: this worktree's code, offline."""
-    return {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", **extra}
+    return {**os.environ, "PYTHONPATH": CODE_PATH, "HF_HUB_OFFLINE": "1", **extra}
 
 
 @asynccontextmanager
