@@ -89,7 +89,7 @@ def _run(settings: Settings, dataset: Path, out: Path | None, limit: int | None)
         raise click.ClickException(str(error)) from None
     folder = out or settings.eval_runs_dir / datetime.now().strftime("%Y%m%d-%H%M%S")
     assistant = Assistant(settings)
-    if assistant.store.count() == 0:
+    if assistant.health().chunks == 0:
         raise click.ClickException("the store is empty: run `rag ingest` first")
     results, summary = run_eval(
         assistant, cases, dataset, progress=lambda items: tqdm(items, desc="eval", unit="q", file=sys.stderr)

@@ -2,7 +2,7 @@
 
 The web chat, the Slack bot, the CLI and the evaluator build one `Assistant`
 per process and call `ask`/`stream`/`retrieve` (questions) or `ingest`/`articles`/`article`/
-`remove_article`/`stats` (the corpus). They render what comes back and never
+`remove_article`/`stats`/`health` (the corpus). They render what comes back and never
 touch the store or the models themselves.
 """
 
@@ -64,6 +64,14 @@ class Stats:
     events: int = 0  # stories of one happening across outlets, grouped (a story alone is an event too)
     # events by how many outlets reported them: {1: 900, 2: 120, 3: 14}
     outlets_per_event: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Health:
+    """What a load balancer's check reads: the store answered, with how many chunks (a count, no scan)."""
+
+    chunks: int
+    status: str = "ok"
 
 
 class Assistant:
@@ -290,6 +298,9 @@ class Assistant:
         if ids:
             self.store.mark_ingest()
         return len(ids)
+
+    def health(self) -> Health:
+        return Health(chunks=self.store.count())
 
     def stats(self) -> Stats:
         last = self.store.last_ingest()

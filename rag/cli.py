@@ -1,65 +1,83 @@
-"""The `rag` command.
+"""The `rag` command: the corpus commands (ingest, watch, stats) and the doors.
 
-Sub-commands are imported only when run (see `LazyGroup`), so `rag --help`
-answers without loading torch, Chroma or Gradio. Errors a user can fix are
-printed as one line, never a traceback.
+The doors (ask, chat, web, slack, mcp, api, eval: everything outside rag/)
+register under the `rag.commands` entry-point group (pyproject.toml), so this
+library names none of them. A door is imported only when run (see `LazyGroup`),
+so `rag --help` answers without loading torch, Chroma or Gradio. Errors a user
+can fix are printed as one line, never a traceback.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
-from datetime import date
-from functools import wraps
-from importlib import import_module
+from functools import cache, wraps
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
     from rag.assistant import Assistant
-    from rag.query.filters import Filters
-    from rag.schema import Answer, Claim
     from rag.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Kept in step with `rag.settings.AnswererName` (a test checks), so `--help` needs no pydantic import.
 ANSWERERS = ["extractive", "openai", "ollama", "llamacpp"]
+# The entry-point group a door registers its click command under: `name = "package.module:command"`.
+DOORS = "rag.commands"
 
-# name -> (module:function, one-line help). Commands living outside rag/ plug in here.
-COMMANDS: dict[str, tuple[str, str]] = {
-    "ingest": ("rag.cli:ingest", "Index articles from files, folders, feeds and web pages."),
-    "watch": ("rag.cli:watch", "Poll feeds on a schedule; index new items as they appear."),
-    "ask": ("rag.cli:ask", "Ask a question; prints a cited answer."),
-    "timeline": ("rag.cli:timeline", "How a story unfolded: dated, cited sentences, oldest first."),
-    "compare": ("rag.cli:compare", "How outlets reported an event: a quote each, shared, differing."),
-    "stats": ("rag.cli:stats", "What the store holds."),
-    "chat": ("ui.terminal_chat:command", "Chat in the terminal; follow-ups read against the conversation."),
-    "web": ("ui.web:command", "Serve the browser chat."),
-    "slack": ("ui.slack:command", "Run the Slack bot (HTTP events or Socket Mode)."),
-    "mcp": ("ui.mcp:command", "Serve the archive to Claude, Cursor and agents over MCP (stdio or HTTP)."),
-    "api": ("ui.openai_api:command", "Serve the OpenAI-compatible API alone (/v1/chat/completions)."),
-    "eval": ("evals.cli:command", "Score the assistant on a file of questions and answers."),
-}
+
+@cache
+def doors() -> dict[str, EntryPoint]:
+    """The registered doors by command name (entry points are read once per process)."""
+    from importlib.metadata import entry_points
+
+    return {entry.name: entry for entry in entry_points(group=DOORS)}
+
+
+def door_help(entry: EntryPoint) -> str:
+    """The first line of a door command's docstring, read from its source: listing imports no door."""
+    spec = find_spec(entry.module)
+    source = Path(spec.origin).read_text(encoding="utf-8") if spec and spec.origin else ""
+    pattern = rf'^def {entry.attr}\(.*?\)(?: -> [^:\n]+)?:\n\s+"""([^\n]*)'
+    docstring = re.search(pattern, source, re.S | re.M)
+    return docstring.group(1) if docstring else ""
 
 
 class LazyGroup(click.Group):
-    """A group whose commands are imported on first use."""
+    """The corpus commands and the doors, listed by name; a door is imported when it runs."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
+        return sorted({*self.commands, *doors()})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in COMMANDS:
-            return None
-        module, _, attr = COMMANDS[cmd_name][0].partition(":")
-        return getattr(import_module(module), attr)
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        if cmd_name in doors():
+            command: click.Command = doors()[cmd_name].load()
+            return command
+        if not doors():
+            raise click.UsageError(
+                f"No such command {cmd_name!r}: no doors are registered ({DOORS} entry points); "
+                "run `pip install -e .` again",
+                ctx,
+            )
+        return None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
-            formatter.write_dl([(name, text) for name, (_, text) in COMMANDS.items()])
+            formatter.write_dl([(name, self._short_help(name)) for name in self.list_commands(ctx)])
+
+    def _short_help(self, name: str) -> str:
+        if name in self.commands:
+            return (self.commands[name].help or "").strip().split("\n", 1)[0]
+        return door_help(doors()[name])
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -182,7 +200,7 @@ every_option = click.option(
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bars; summary lines only.")
 
 
-@click.command()
+@cli.command()
 @click.argument("sources", nargs=-1)
 @feeds_option
 @every_option
@@ -296,7 +314,7 @@ def _bar(desc: str, unit: str, quiet: bool) -> Callable[[int], Any]:
     return make
 
 
-@click.command()
+@cli.command()
 @click.argument("urls", nargs=-1)
 @feeds_option
 @every_option
@@ -346,166 +364,7 @@ def _watch(ctx: click.Context, settings: Settings, feeds: list[str], urls: list[
     click.echo("stopped")
 
 
-@click.command()
-@click.argument("question")
-@click.option("-k", "top_k", type=click.IntRange(1, 50), help="Chunks to retrieve [RAG_TOP_K; 5].")
-@click.option("--source", help="Only articles from this source.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or after.")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or before.")
-@as_of_option
-@answerer_option
-@reader_option
-@click.option("--json", "as_json", is_flag=True, help="Print the whole Answer object as JSON.")
-@click.pass_context
-@friendly_errors
-def ask(
-    ctx: click.Context,
-    question: str,
-    top_k: int | None,
-    source: str | None,
-    since: Any,
-    until: Any,
-    as_of: Any,
-    answerer: str | None,
-    reader: bool | None,
-    as_json: bool,
-) -> None:
-    """Answer QUESTION from the indexed articles, citing each sentence.
-
-    Time words are read against the as-of day (today unless --as-of):
-    "this week", "yesterday", "in March 2024", "since June", "3 days ago".
-    Nothing published after the as-of day is used; without time words newer
-    articles are preferred, more so for "latest", "current", "still".
-
-    \b
-    Example:
-      rag ask "why did Putin move talks from Astana?"
-      rag ask --as-of 2024-01-05 "Two planes collided on a runway this week. Where?"
-      rag ask -k 8 --since 2018-01-01 "who boycotted the Sochi congress?" --json
-      RAG_LLM_BASE_URL=http://127.0.0.1:8000/v1 rag ask --answerer openai "why did Putin move talks?"
-    """
-    from rag.query.filters import Filters
-
-    settings = load_settings(ctx, top_k=top_k, answerer=answerer, reader=reader)
-    filters = Filters(source=source, since=_day(since), until=_day(until))
-    assistant = open_assistant(settings)
-    if as_json or settings.answerer == "extractive":
-        answer = assistant.ask(question, filters=filters, as_of=_day(as_of))
-    else:
-        answer = _streamed(assistant, question, filters, _day(as_of))
-    click.echo(answer.model_dump_json(indent=2) if as_json else render_answer(answer))
-
-
-@click.command()
-@click.argument("topic")
-@click.option("--source", help="Only articles from this source.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or after.")
-@as_of_option
-@click.option("--json", "as_json", is_flag=True, help="Print the whole Answer object as JSON.")
-@click.pass_context
-@friendly_errors
-def timeline(
-    ctx: click.Context, topic: str, source: str | None, since: Any, as_of: Any, as_json: bool
-) -> None:
-    """How TOPIC unfolded: one dated, cited sentence per day, oldest first.
-
-    Each line is a sentence quoted from an article published that day. In
-    `rag ask` and the chat, "How did X unfold?", "timeline of X" and "what
-    changed since June?" give the same list.
-
-    \b
-    Example:
-      rag timeline "Gaza ceasefire talks"
-      rag timeline --since 2024-01-01 --as-of 2024-06-30 "the bridge closure"
-    """
-    from rag.query.filters import Filters
-
-    assistant = open_assistant(load_settings(ctx))
-    answer = assistant.ask(
-        topic, filters=Filters(source=source, since=_day(since)), as_of=_day(as_of), timeline=True
-    )
-    click.echo(answer.model_dump_json(indent=2) if as_json else render_answer(answer))
-
-
-@click.command()
-@click.argument("topic")
-@as_of_option
-@click.option("--json", "as_json", is_flag=True, help="Print the whole Answer object as JSON.")
-@click.pass_context
-@friendly_errors
-def compare(ctx: click.Context, topic: str, as_of: Any, as_json: bool) -> None:
-    """How the outlets that covered TOPIC's event reported it, every line a cited quote.
-
-    One line per outlet (its best sentence), then what they share, then where
-    they differ: figures given differently for the same thing side by side
-    ("Daily Post: 12 dead [1] · Evening Star: at least 14 dead [2]"), or what
-    only one outlet says. In `rag ask` and the chat, "How did outlets report
-    X?", "Do the sources disagree on X?" and "compare coverage of X" give the same.
-
-    \b
-    Example:
-      rag compare "the Yellowstone flooding"
-      rag compare --as-of 2022-07-10 "Shinzo Abe shooting"
-    """
-    assistant = open_assistant(load_settings(ctx))
-    answer = assistant.ask(topic, as_of=_day(as_of), compare=True)
-    click.echo(answer.model_dump_json(indent=2) if as_json else render_answer(answer))
-
-
-def _streamed(assistant: Assistant, question: str, filters: Filters, as_of: date | None) -> Answer:
-    """A model's words on stderr as it writes them (unverified, dimmed); the verified Answer returned."""
-    from rag.schema import Answer
-
-    click.secho("model (unverified): ", err=True, dim=True, nl=False)
-    for item in assistant.stream(question, filters=filters, as_of=as_of):
-        if isinstance(item, Answer):
-            click.echo(err=True)
-            return item
-        click.secho(item, err=True, dim=True, nl=False)
-    raise RuntimeError("the answer stream ended without an Answer")
-
-
-def _day(value: Any) -> date | None:
-    return value.date() if value else None
-
-
-def render_answer(answer: Answer) -> str:
-    """Plain text: what a follow-up was understood as, the answer, numbered sources (outlet, date)
-    with quotes, who else reported it."""
-    from rag.query.coverage import coverage_line
-
-    one_per_line = answer.timeline or answer.comparison
-    lines = [f"Understood as: {answer.understood_as}", ""] if answer.understood_as else []
-    lines += [("\n" if one_per_line else " ").join(_claim_lines(answer.claims)) or answer.text, ""]
-    if answer.more:
-        lines += ["More:", *_claim_lines(answer.more), ""]
-    if answer.abstained:
-        lines += ["Nearest articles:"] + [
-            f"  - {source.title}" + _dated(source.dateline) for source in answer.nearest
-        ]
-    for source in answer.sources:
-        lines.append(f"[{source.number}] {source.title}{_dated(source.dateline)}")
-        if source.also_reported_by:
-            lines.append(f"    also reported by: {', '.join(source.also_reported_by)}")
-        for citation in answer.citations:
-            if citation.number == source.number:
-                lines.append(f'    "{citation.quote}"')
-    lines += [line for line in [coverage_line(answer)] if line]
-    if answer.timeframe:
-        lines.append(answer.timeframe.describe() + ".")
-    lines += [f"note: {note}" for note in answer.notes]
-    return "\n".join(lines).rstrip()
-
-
-def _claim_lines(claims: list[Claim]) -> list[str]:
-    return [claim.text if claim.supported else f"(!) {claim.text} [not in the sources]" for claim in claims]
-
-
-def _dated(dateline: str) -> str:
-    return f" ({dateline})" if dateline else ""
-
-
-@click.command()
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.pass_context
 @friendly_errors

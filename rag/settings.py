@@ -297,6 +297,12 @@ class Settings(BaseSettings):
     api_rate: int = Field(
         10, ge=0, description="Questions one API key may ask per minute over HTTP; 0 = no limit."
     )
+    api_max_body_bytes: int = Field(
+        1_000_000,
+        ge=1,
+        description="Largest request body the HTTP doors (/v1, `rag mcp --http`) read, in bytes; a larger "
+        "one is refused with 413 before it is parsed.",
+    )
     api_host: str = Field("127.0.0.1", description="Interface `rag api` binds.")
     api_port: int = Field(8080, description="Port of `rag api`.")
     mcp_host: str = Field("127.0.0.1", description="Interface `rag mcp --http` binds.")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+import rag.cli
 from rag.cli import cli
 from rag.schema import Answer
 from tests.paths import ROOT, SEED_ARTICLE, SEED_ARTICLE_ID
@@ -34,9 +37,43 @@ def test_help_teaches_every_command_and_an_example() -> None:
     result = CliRunner().invoke(cli, ["--help"], prog_name="rag")
 
     assert result.exit_code == 0
-    for command in ("ingest", "ask", "stats", "web", "slack", "mcp", "api", "eval"):
+    for command in ("ingest", "watch", "stats", *DOORS):
         assert f"  {command} " in result.output
     assert 'rag ask "why did Putin move talks from Astana?"' in result.output
+
+
+DOORS = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["rag.commands"]
+
+
+def test_the_library_names_no_door_each_registers_itself() -> None:
+    """Every door in pyproject.toml's `rag.commands` is installed as declared (else: `pip install -e .`)."""
+    installed = {name: entry.value for name, entry in rag.cli.doors().items()}
+
+    assert installed == DOORS
+    assert not any(door.split(":")[0] in (ROOT / "rag" / "cli.py").read_text() for door in DOORS.values())
+
+
+@pytest.mark.parametrize("name", sorted(DOORS))
+def test_every_door_is_listed_with_the_first_line_of_its_own_help_and_runs(name: str) -> None:
+    listing = CliRunner().invoke(cli, ["--help"], prog_name="rag").output
+    command = rag.cli.doors()[name].load()
+    first_line = command.help.strip().splitlines()[0]
+
+    listed = " ".join(re.split(r"\n  (?=\S)", listing.partition(f"\n  {name} ")[2])[0].split())
+    assert listed == " ".join(first_line.split())
+    result = CliRunner().invoke(cli, [name, "--help"], prog_name="rag")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Usage: rag {name} [OPTIONS]")
+
+
+def test_with_no_door_installed_a_door_command_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rag.cli, "doors", dict)
+
+    result = CliRunner().invoke(cli, ["web"], prog_name="rag")
+
+    assert result.exit_code == 2
+    assert "No such command 'web': no doors are registered" in result.output
+    assert "pip install -e ." in result.output
 
 
 def test_help_does_not_import_the_heavy_libraries() -> None:

@@ -1,10 +1,12 @@
-"""Who may use the HTTP doors (MCP over HTTP, the OpenAI-compatible API), and how often.
+"""Who may use the HTTP doors (MCP over HTTP, the OpenAI-compatible API), how often, and how much
+they may send.
 
 A request carries `Authorization: Bearer KEY`; KEY must be one of the configured
 keys (`RAG_API_KEY`, comma separated), compared in constant time. Without a
 configured key these doors bind loopback only (`exposed` refuses anything
 else at start). Each key gets its own budget of questions per minute, as each
-Slack user does. The chat's basic auth is a separate lock: neither opens the other.
+Slack user does. A request body is capped (`RAG_API_MAX_BODY_BYTES`) before anything parses it.
+The chat's basic auth is a separate lock: neither opens the other.
 """
 
 from __future__ import annotations
@@ -14,6 +16,11 @@ import ipaddress
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
@@ -78,3 +85,48 @@ class UserRate:
                 return asked[0] + 60 - now
             asked.append(now)
             return 0.0
+
+
+class BodyLimit:
+    """ASGI middleware: a request whose body is over `limit` bytes gets `refusal(message)` (a 413)
+    and the app never sees it. A declared Content-Length is judged before a byte is read; a chunked
+    body is counted as it arrives. A body within the limit is handed to the app whole."""
+
+    def __init__(self, app: ASGIApp, limit: int, refusal: Callable[[str], ASGIApp]) -> None:
+        self.app, self.limit, self.refusal = app, limit, refusal
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refused = self.refusal(f"the request body is over {self.limit} bytes (RAG_API_MAX_BODY_BYTES)")
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            await refused(scope, receive, send)
+            return
+        parts, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client left
+            parts.append(message.get("body", b""))
+            size += len(parts[-1])
+            more = message.get("more_body", False)
+            if size > self.limit:
+                await refused(scope, receive, send)
+                return
+        await self.app(scope, _replaying(b"".join(parts), receive), send)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """`receive` for an app whose request body was already read: the body, then the client's events."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay

@@ -32,10 +32,11 @@ from pydantic import AnyUrl, BaseModel, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from rag.cli import answerer_option, friendly_errors, load_settings, render_answer
+from rag.cli import answerer_option, friendly_errors, load_settings
 from rag.schema import ArticleView
-from ui.access import AccessError, UserRate, bearer_key, check_binding, presented
+from ui.access import AccessError, BodyLimit, UserRate, bearer_key, check_binding, presented
 from ui.cited import CitedAnswer, Passages, cited_answer, passages
+from ui.render import render_answer
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
@@ -304,9 +305,15 @@ class BearerKey:
         await self.app(scope, receive, send)
 
 
-def http_app(server: FastMCP, keys: list[str]) -> ASGIApp:
-    """The streamable-HTTP app (endpoint /mcp) behind the key check."""
-    return BearerKey(server.streamable_http_app(), keys)
+def http_app(server: FastMCP, keys: list[str], max_body_bytes: int) -> ASGIApp:
+    """The streamable-HTTP app (endpoint /mcp) behind the key check, then the body's size cap."""
+    return BearerKey(BodyLimit(server.streamable_http_app(), max_body_bytes, _too_large), keys)
+
+
+def _too_large(message: str) -> JSONResponse:
+    """413 with a JSON-RPC error (Invalid Request), as a client reads the key check's 401."""
+    body = {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": message}}
+    return JSONResponse(body, status_code=413)
 
 
 @click.command()
@@ -350,7 +357,7 @@ def command(
     click.echo(line)
     click.echo(f"MCP on http://{settings.mcp_host}:{settings.mcp_port}/mcp  (Ctrl+C stops)")
     uvicorn.run(
-        http_app(server, settings.api_keys),
+        http_app(server, settings.api_keys, settings.api_max_body_bytes),
         host=settings.mcp_host,
         port=settings.mcp_port,
         log_level="warning",

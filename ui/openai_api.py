@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from rag.cli import answerer_option, friendly_errors, load_settings
-from ui.access import AccessError, UserRate, bearer_key, check_binding
+from ui.access import AccessError, BodyLimit, UserRate, bearer_key, check_binding
 from ui.cited import cited_answer
 
 if TYPE_CHECKING:
@@ -90,12 +90,19 @@ class ChatRequest(BaseModel):
 
 
 def build_api(assistant: Assistant) -> FastAPI:
-    """The /v1 app: bearer key checked before anything else, questions rate-limited per key."""
+    """The /v1 app: bearer key checked before anything else, then the body's size (before it is
+    parsed), questions rate-limited per key."""
     settings = assistant.settings
     keys = settings.api_keys
     rate = UserRate(settings.api_rate)
     api = FastAPI(
         title="Ask the news: OpenAI-compatible API", docs_url=None, redoc_url=None, openapi_url=None
+    )
+    # Added before the key check below, so it runs inside it: a stranger's body is never read.
+    api.add_middleware(
+        BodyLimit,
+        limit=settings.api_max_body_bytes,
+        refusal=lambda message: ApiError(413, message, code="request_too_large").response(),
     )
 
     @api.middleware("http")

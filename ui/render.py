@@ -1,4 +1,5 @@
-"""An `Answer` as chat markdown and a sources panel in HTML, for the browser.
+"""An `Answer` as chat markdown and a sources panel in HTML, for the browser, and as
+plain text (`render_answer`) for the terminal and the model reading an MCP tool's result.
 
 Article text is data from the outside world: every piece of it is escaped
 here, so an article carrying `<script>` or markup shows as text and runs nothing.
@@ -205,3 +206,37 @@ def _quote_in_context(citation: Citation, chunk: RetrievedChunk | None) -> str:
         f'<blockquote class="quote">{html.escape(before)}'
         f"<mark>{html.escape(citation.quote)}</mark>{html.escape(after)}</blockquote>"
     )
+
+
+def render_answer(answer: Answer) -> str:
+    """Plain text: what a follow-up was understood as, the answer, numbered sources (outlet, date)
+    with quotes, who else reported it."""
+    one_per_line = answer.timeline or answer.comparison
+    lines = [f"Understood as: {answer.understood_as}", ""] if answer.understood_as else []
+    lines += [("\n" if one_per_line else " ").join(_claim_lines(answer.claims)) or answer.text, ""]
+    if answer.more:
+        lines += ["More:", *_claim_lines(answer.more), ""]
+    if answer.abstained:
+        lines += ["Nearest articles:"] + [
+            f"  - {source.title}" + _dated(source.dateline) for source in answer.nearest
+        ]
+    for source in answer.sources:
+        lines.append(f"[{source.number}] {source.title}{_dated(source.dateline)}")
+        if source.also_reported_by:
+            lines.append(f"    also reported by: {', '.join(source.also_reported_by)}")
+        for citation in answer.citations:
+            if citation.number == source.number:
+                lines.append(f'    "{citation.quote}"')
+    lines += [line for line in [coverage_line(answer)] if line]
+    if answer.timeframe:
+        lines.append(answer.timeframe.describe() + ".")
+    lines += [f"note: {note}" for note in answer.notes]
+    return "\n".join(lines).rstrip()
+
+
+def _claim_lines(claims: list[Claim]) -> list[str]:
+    return [claim.text if claim.supported else f"(!) {claim.text} [not in the sources]" for claim in claims]
+
+
+def _dated(dateline: str) -> str:
+    return f" ({dateline})" if dateline else ""

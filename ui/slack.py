@@ -26,7 +26,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -421,7 +421,7 @@ def create_server(bot: SlackBot) -> FastAPI:
 
     @server.get("/health")
     def health() -> dict[str, Any]:
-        return {"status": "ok", "chunks": bot.assistant.store.count()}
+        return asdict(bot.assistant.health())
 
     return server
 

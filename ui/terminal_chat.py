@@ -24,8 +24,8 @@ from rag.cli import (
     friendly_errors,
     load_settings,
     open_assistant,
-    render_answer,
 )
+from ui.render import render_answer
 
 if TYPE_CHECKING:
     from rag.assistant import Assistant

@@ -11,6 +11,7 @@ retrieval, no answering.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -153,7 +154,7 @@ def create_server(assistant: Assistant, api: bool = True) -> FastAPI:
 
     @server.get("/health")
     def health() -> dict[str, Any]:
-        return {"status": "ok", "chunks": assistant.store.count()}
+        return asdict(assistant.health())
 
     if api:
         server.mount("/v1", build_api(assistant))

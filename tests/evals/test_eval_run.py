@@ -134,6 +134,14 @@ def test_a_malformed_dataset_names_file_and_line(
     assert result.exit_code == 1 and message in result.output
 
 
+def test_an_empty_store_is_named_and_no_run_is_written(tmp_path: Path) -> None:
+    result = rag(tmp_path / "home", "eval", str(SEED_SET), "--out", str(tmp_path / "run"))
+
+    assert result.exit_code == 1
+    assert result.output == "Error: the store is empty: run `rag ingest` first\n"
+    assert not (tmp_path / "run").exists()
+
+
 def test_ragas_records_and_csv_read_the_same_cases(tmp_path: Path) -> None:
     ragas = tmp_path / "ragas.jsonl"
     ragas.write_text(

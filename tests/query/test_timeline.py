@@ -86,8 +86,7 @@ def harrow(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
 
 
 def test_a_long_story_shows_its_strongest_lines_and_keeps_the_rest_for_more(harrow: Assistant) -> None:
-    from rag.cli import render_answer
-    from ui.render import answer_markdown
+    from ui.render import answer_markdown, render_answer
 
     answer = harrow.ask("How did the Harrow Bridge story unfold?", as_of=date(2024, 7, 1))
     assert answer.timeline and len(answer.claims) == 2

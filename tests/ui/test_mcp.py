@@ -26,7 +26,7 @@ from mcp.shared.exceptions import McpError
 
 from rag.assistant import Assistant
 from tests.events_fixture import AS_OF, COPY_OUTLET, EVENT_OUTLETS, OLDER_OUTLET, QUESTION
-from tests.paths import ROOT
+from tests.paths import CODE_PATH, ROOT
 from tests.servers import free_port, running
 from tests.ui.conftest import built_with, serving
 from ui.mcp import build_server, http_app
@@ -40,7 +40,7 @@ TOOLS = {"ask", "search", "get_article", "timeline", "compare"}
 
 def door_env(**extra: str) -> dict[str, str]:
     """The environment `rag` subprocesses run in: this worktree's code, offline."""
-    return {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", **extra}
+    return {**os.environ, "PYTHONPATH": CODE_PATH, "HF_HUB_OFFLINE": "1", **extra}
 
 
 @asynccontextmanager
@@ -254,7 +254,7 @@ async def test_langchain_loads_the_tools_and_one_answers(mcp_url: str) -> None:
 
 async def test_over_http_each_key_has_its_own_rate_of_questions(archive: Assistant) -> None:
     server = built_with(
-        archive, lambda assistant: http_app(build_server(assistant), [KEY, "other"]), api_rate=1
+        archive, lambda assistant: http_app(build_server(assistant), [KEY, "other"], 1_000_000), api_rate=1
     )
     with serving(server) as url:
         async with http_session(f"{url}/mcp") as session:
@@ -264,6 +264,24 @@ async def test_over_http_each_key_has_its_own_rate_of_questions(archive: Assista
             assert refused.content[0].text.startswith("ask: rate limit: 1 questions a minute per key")
         async with http_session(f"{url}/mcp", key="other") as session:
             assert not (await session.call_tool("ask", {"question": QUESTION})).isError
+
+
+async def test_over_http_a_body_over_the_size_cap_gets_413_and_the_server_keeps_serving(
+    archive: Assistant,
+) -> None:
+    with serving(http_app(build_server(archive), [KEY], 4000)) as url:
+        headers = {"Authorization": f"Bearer {KEY}", "Accept": "application/json, text/event-stream"}
+        call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"question": "why? " * 1000}}
+        refused = httpx.post(f"{url}/mcp", json=call, headers=headers)
+        async with http_session(f"{url}/mcp") as session:
+            answered = await session.call_tool("ask", {"question": QUESTION})
+
+    assert refused.status_code == 413
+    assert refused.json()["error"] == {
+        "code": -32600,
+        "message": "the request body is over 4000 bytes (RAG_API_MAX_BODY_BYTES)",
+    }
+    assert not answered.isError
 
 
 def test_without_a_key_rag_mcp_refuses_to_listen_beyond_loopback(tmp_path: Path) -> None:

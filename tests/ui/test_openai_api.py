@@ -202,6 +202,40 @@ def test_the_openai_client_sees_a_bad_request_as_its_own_error(client: openai.Op
         client.chat.completions.create(model="rag-news", messages=[{"role": "user", "content": ""}])
 
 
+def test_a_body_over_the_size_cap_gets_a_one_line_413_and_the_server_keeps_serving(
+    archive: Assistant,
+) -> None:
+    with serving(built_with(archive, create_server, api_key=KEY, api_max_body_bytes=4000)) as url:
+        client = openai.OpenAI(base_url=url + "/v1", api_key=KEY, max_retries=0)
+        with pytest.raises(openai.APIStatusError) as refused:
+            client.chat.completions.create(
+                model="rag-news", messages=[{"role": "user", "content": "why? " * 1000}]
+            )
+        headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
+        # No Content-Length: the chunks are counted as they arrive.
+        chunked = httpx.post(
+            f"{url}/v1/chat/completions",
+            content=iter([b'{"messages": [', b" " * 5000, b"]}"]),
+            headers=headers,
+        )
+        stranger = httpx.post(f"{url}/v1/chat/completions", content=b" " * 5000)
+        answered = client.chat.completions.create(
+            model="rag-news", messages=[{"role": "user", "content": SEED_QUESTION}]
+        )
+
+    assert refused.value.status_code == 413
+    assert refused.value.body == {
+        "message": "the request body is over 4000 bytes (RAG_API_MAX_BODY_BYTES)",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "request_too_large",
+    }
+    assert "chunked" in chunked.request.headers.get("transfer-encoding", "")
+    assert (chunked.status_code, chunked.json()["error"]["code"]) == (413, "request_too_large")
+    assert stranger.status_code == 401, "the key is checked before the body is read"
+    assert answered.choices[0].message.content.startswith("Convinced that Kazakhstan")
+
+
 def test_each_key_has_its_own_rate_of_questions(archive: Assistant) -> None:
     with serving(built_with(archive, create_server, api_key=f"{KEY},{OTHER_KEY}", api_rate=1)) as url:
         first = openai.OpenAI(base_url=url + "/v1", api_key=KEY, max_retries=0)

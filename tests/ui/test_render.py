@@ -217,7 +217,7 @@ def test_an_answer_one_outlet_reported_has_no_coverage_line() -> None:
 
 
 def test_a_follow_up_says_what_it_was_understood_as_in_every_door() -> None:
-    from rag.cli import render_answer
+    from ui.render import render_answer
     from ui.slack_blocks import answer_message
 
     answer = cited("Staffan de Mistura is the envoy.").model_copy(

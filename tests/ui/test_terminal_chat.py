@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.paths import CORPUS, ROOT
+from tests.paths import CODE_PATH, CORPUS, ROOT
 from tests.ui.conftest import CLOSED_DATELINE, REOPENED_DATELINE, STORY_QUESTION, write_dated_story
 
 FIRST = "Why does Kazakhstan refuse to send troops to Syria?"
@@ -27,7 +27,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def chat(home: Path, lines: list[str], *command: str) -> subprocess.CompletedProcess[str]:
     """`rag --home HOME chat` (or `command`) with `lines` piped to it, this worktree's code first."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "PYTHONPATH": CODE_PATH, "HF_HUB_OFFLINE": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "rag", "--home", str(home), *(command or ["chat"])],
         input="".join(f"{line}\n" for line in lines),
@@ -81,7 +81,7 @@ def test_at_a_terminal_the_up_arrow_recalls_the_last_question_and_history_is_kep
     import time
 
     main, side = pty.openpty()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TERM": "dumb"}
+    env = {**os.environ, "PYTHONPATH": CODE_PATH, "HF_HUB_OFFLINE": "1", "TERM": "dumb"}
     process = subprocess.Popen(
         [sys.executable, "-m", "rag", "--home", str(home), "chat"],
         stdin=side,
