@@ -10,7 +10,6 @@ can fix are printed as one line, never a traceback.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Callable
 from functools import cache, wraps
@@ -43,11 +42,16 @@ def doors() -> dict[str, EntryPoint]:
 
 def door_help(entry: EntryPoint) -> str:
     """The first line of a door command's docstring, read from its source: listing imports no door."""
+    import ast
+
     spec = find_spec(entry.module)
-    source = Path(spec.origin).read_text(encoding="utf-8") if spec and spec.origin else ""
-    pattern = rf'^def {entry.attr}\(.*?\)(?: -> [^:\n]+)?:\n\s+"""([^\n]*)'
-    docstring = re.search(pattern, source, re.S | re.M)
-    return docstring.group(1) if docstring else ""
+    if spec is None or spec.origin is None:
+        return ""
+    module = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    for node in module.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == entry.attr:
+            return (ast.get_docstring(node) or "").split("\n", 1)[0]
+    return ""
 
 
 class LazyGroup(click.Group):
