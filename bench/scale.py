@@ -41,7 +41,12 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from rag.settings import Settings
 
 from bench.common import (
     ROOT,
@@ -230,6 +235,7 @@ def build_hybrid(size: int, pool: int, home: Path) -> dict[str, float]:
                     "start": 0,
                     "end": len(text),
                     "embedding": "bench",
+                    "event_id": id_.split("::")[0],
                 },
             )
             for id_, title, text in chunks[start : start + 20_000]
@@ -237,7 +243,20 @@ def build_hybrid(size: int, pool: int, home: Path) -> dict[str, float]:
         assistant.store.upsert(records, vectors[start : start + 20_000])
         assistant.lexical.upsert(lexical_row(record) for record in records)
     assistant.store.mark_ingest()
+    index_events(assistant.settings, [id_ for id_, _, _ in chunks], vectors)
     return {"hybrid_build_s": time.perf_counter() - started}
+
+
+def index_events(settings: Settings, chunk_ids: list[str], vectors: np.ndarray) -> None:
+    """The event index an ingest writes beside the chunks: each synthetic article is an event of its own
+    (undated, so never compared), named by its first chunk, which the coverage line reads by id."""
+    from rag.ingest.events import EventIndex
+
+    events = EventIndex(settings.event_threshold, settings.event_window_days, settings.events_path)
+    for chunk_id, vector in zip(chunk_ids, vectors, strict=True):
+        article_id = chunk_id.split("::")[0]
+        events.assign(article_id, article_id, None, vector, chunk_id)
+    events.close()
 
 
 def query_hybrid(home: Path) -> dict[str, float]:

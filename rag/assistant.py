@@ -20,6 +20,7 @@ from rag.components.answerer import build_answerer
 from rag.components.embedding import build_embedder
 from rag.components.lexical_store import LexicalStore
 from rag.components.vector_store import ArticleRecord, ChromaStore
+from rag.ingest.events import EventHeads
 from rag.ingest.pipeline import Ingestor, IngestReport, ProgressFactory
 from rag.ingest.sources import SourcesReport, ingest_sources
 from rag.ingest.uploads import UploadError, save_upload
@@ -94,7 +95,10 @@ class Assistant:
         self.answerer = build_answerer(self.settings, self.embedder)
         self._retrieval = build_retrieval_chain(self.retriever, self.answerer, self.settings)
         self.comparer = build_comparer(self.retriever, self.answerer, self.settings)
-        self._chain = build_answer_chain(self.retriever, self.answerer, self.settings, self.comparer)
+        self.event_members = EventHeads(self.settings.events_path)
+        self._chain = build_answer_chain(
+            self.retriever, self.answerer, self.settings, self.comparer, self.event_members
+        )
 
     # questions
     def ask(
@@ -152,7 +156,7 @@ class Assistant:
         for item in items:
             if isinstance(item, Answer):
                 timings = {**state["timings"], "answer": (time.perf_counter() - started) * 1000}
-                yield self._noted(finish({**state, "answer": item, "timings": timings}))
+                yield self._noted(finish({**state, "answer": item, "timings": timings}, self.event_members))
             else:
                 yield item
 
@@ -270,7 +274,8 @@ class Assistant:
             text += (" " if gap == 1 else "\n" * gap) + chunk.text if gap >= 0 else chunk.text[-gap:]
         head = next((c.metadata for c in chunks if c.metadata.get("chunk_index") == 0), chunks[0].metadata)
         event = event_key(head)
-        coverage = coverage_of(event, event_heads(self.store, [event]).get(event, [head]))
+        heads = event_heads(self.store, [event], members=self.event_members)
+        coverage = coverage_of(event, heads.get(event, [head]))
         story_of = {item.article_id: item.copy_of or item.article_id for item in coverage.articles}
         story = story_of.get(article_id, article_id)
         return ArticleView(

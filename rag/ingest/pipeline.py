@@ -185,6 +185,7 @@ class Ingestor:
     ) -> IngestReport:
         report = IngestReport()
         self._reconcile()
+        self._name_event_heads()
         stored = _StoredArticles(self.store)
         # To prune: which stored article came from which file (read before this run adds any).
         paths = self.store.article_paths() if prune else {}
@@ -317,8 +318,9 @@ class Ingestor:
         for article, chunks in pending:
             if not chunks:
                 continue
+            head = records[first]
             event = self.events.assign(
-                article.id, article.story_id or article.id, article.published, vectors[first]
+                article.id, article.story_id or article.id, article.published, vectors[first], head.id
             )
             for record in records[first : first + len(chunks)]:
                 record.metadata["event_id"] = event
@@ -356,6 +358,14 @@ class Ingestor:
         self.stories.forget(gone)
         self.events.forget(gone)
         return len(gone)
+
+    def _name_event_heads(self) -> None:
+        """Once, for an event index written before it kept each article's first chunk: fill those in from
+        the store (one read of every first chunk), so coverage reads every event by id from then on."""
+        if self.events.heads_missing():
+            heads = self.store.chunk_metadata({"chunk_index": 0})
+            self.events.name_heads({meta["article_id"]: id_ for id_, meta in heads.items()})
+            self.events.commit()
 
     def _reconcile(self) -> None:
         """Make the lexical index hold exactly Chroma's chunks (see the module docstring: after a crash)."""

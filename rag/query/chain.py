@@ -19,7 +19,7 @@ from rag.query.answerer import Answerer
 from rag.query.citations import nearest_articles
 from rag.query.compare import Comparer, asks_for_comparison, topic_of
 from rag.query.condense import own_words, read
-from rag.query.coverage import with_coverage
+from rag.query.coverage import EventMembers, with_coverage
 from rag.query.filters import Filters
 from rag.query.focus import recover_focus
 from rag.query.latest import age_note
@@ -169,9 +169,16 @@ def recency_for(timeframe: Timeframe, settings: Settings) -> Recency:
 
 
 def build_answer_chain(
-    retriever: HybridRetriever, answerer: Answerer, settings: Settings, comparer: Comparer | None = None
+    retriever: HybridRetriever,
+    answerer: Answerer,
+    settings: Settings,
+    comparer: Comparer | None = None,
+    members: EventMembers | None = None,
 ) -> Runnable[State, Answer]:
-    """The whole pipeline; `invoke({"question", "history", "as_of", "k", "filters"})` gives an `Answer`."""
+    """The whole pipeline; `invoke({"question", "history", "as_of", "k", "filters"})` gives an `Answer`.
+
+    `members` names the articles of an event (the event index), for the coverage line.
+    """
     comparer = comparer or build_comparer(retriever, answerer, settings)
 
     def answer_step(state: State) -> State:
@@ -180,7 +187,7 @@ def build_answer_chain(
     return (
         build_retrieval_chain(retriever, answerer, settings)
         | timed("answer", answer_step)
-        | RunnableLambda(finish, name="finish")
+        | RunnableLambda(lambda state: finish(state, members), name="finish")
     )
 
 
@@ -200,7 +207,7 @@ def respond(state: State, answerer: Answerer, comparer: Comparer) -> Answer:
     return respond(state["standalone"], state["found"], state["question"])
 
 
-def finish(state: State) -> Answer:
+def finish(state: State, members: EventMembers | None = None) -> Answer:
     """Stamp the answer with the user's question, the stage timings and who reported it; note what it lacks.
 
     Every door (CLI, chat, Slack, `/ask`, the evaluator) gets its answer from
@@ -228,7 +235,7 @@ def finish(state: State) -> Answer:
             "timings": timings,
         }
     )
-    return with_coverage(answer, state["store"]) if "store" in state else answer
+    return with_coverage(answer, state["store"], members) if "store" in state else answer
 
 
 def _age_note(answer: Answer, as_of: date) -> str | None:
