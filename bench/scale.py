@@ -359,9 +359,11 @@ def freshness(home: Path, articles: int, rounds: int = 2) -> dict[str, Any]:
 
     control = home.parent / "freshness"
     control.mkdir()
+    # New articles every run, so a store kept from an earlier run (`--worker freshness`) still gets news.
+    seed = time.time_ns() % 2**31
     folders, targets = [], []
     for round_ in range(rounds):
-        place, last = write_articles(home.parent / f"new-articles-{round_}", articles, seed=1234 + round_)
+        place, last = write_articles(home.parent / f"new-articles-{seed}-{round_}", articles, seed + round_)
         folders.append(last.parent)
         targets.append((f"What was reported from {place}?", str(last.resolve())))
     (control / "targets.json").write_text(json.dumps(targets))
@@ -373,7 +375,11 @@ def freshness(home: Path, articles: int, rounds: int = 2) -> dict[str, Any]:
     assert server.stdout is not None
     assert server.stdout.readline().strip() == "ready"
     settle = 2 * Settings(home=home).store_follow_seconds + 1
-    result: dict[str, Any] = {"fresh_articles": articles, "serving_rss_fresh_mb": resident_mb(server.pid)}
+    result: dict[str, Any] = {
+        "fresh_articles": articles,
+        "fresh_seed": seed,
+        "serving_rss_fresh_mb": resident_mb(server.pid),
+    }
     windows = []
     for round_, folder in enumerate(folders, start=1):
         began = time.time()
