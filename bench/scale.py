@@ -315,9 +315,10 @@ def serve(home: Path, control: Path) -> dict[str, Any]:
     def ask(question: str) -> Any:
         started, clock = time.time(), time.perf_counter()
         answer = assistant.ask(question)
-        steps = {name: spent for name, spent in answer.timings.items() if name != "total"}
-        step = max(steps, key=steps.__getitem__, default="")
-        asked.append((started, time.perf_counter() - clock, step))
+        seconds = time.perf_counter() - clock
+        steps = {name: spent / 1000 for name, spent in answer.timings.items() if name != "total"}
+        steps["finish (coverage)"] = seconds - answer.timings.get("total", 0) / 1000
+        asked.append((started, seconds, max(steps, key=steps.__getitem__)))
         return answer
 
     found: set[int] = set()

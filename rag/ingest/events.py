@@ -132,6 +132,10 @@ class EventIndex:
         return self._days[day]
 
 
+# How long a question waits for the event index's file; then its coverage is read from the store instead.
+LOCK_WAIT_SECONDS = 0.5
+
+
 class EventHeads:
     """event id -> the first chunk id of each of its articles, read from the event index's file.
 
@@ -147,12 +151,12 @@ class EventHeads:
         if not event_ids or not self.path.exists():
             return {}
         marks = ",".join("?" * len(event_ids))
-        with closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as db:
+        with closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=LOCK_WAIT_SECONDS)) as db:
             try:
                 rows = db.execute(
                     f"SELECT event_id, head FROM events WHERE event_id IN ({marks})", list(event_ids)
                 ).fetchall()
-            except sqlite3.OperationalError:  # written before heads were kept, or being created
+            except sqlite3.OperationalError:  # written before heads were kept, being created, or locked
                 return {}
         heads: dict[str, list[str]] = defaultdict(list)
         unknown = set()
@@ -167,6 +171,9 @@ def _open(path: Path | None) -> sqlite3.Connection:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path or ":memory:", check_same_thread=False)
+    # Write-ahead: serving processes read event heads while an ingest writes (a rollback journal made
+    # a question wait 5 s on the lock and then miss, during a million-row update).
+    db.execute("PRAGMA journal_mode=WAL")
     db.execute(
         "CREATE TABLE IF NOT EXISTS events (article_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, "
         "day INTEGER, vector BLOB NOT NULL, head TEXT)"
