@@ -56,7 +56,7 @@ def event_heads(
     if not wanted:
         return {}
     named = members(wanted) if members else {}
-    ids = [head for heads in named.values() for head in heads]
+    ids = [head for heads in named.values() for head in heads if head]  # '': an article no longer stored
     metas = [chunk.metadata for chunk in store.get(ids=ids)] if ids else []
     if as_of is not None:  # an undated article is left out, as the store's filter leaves it out
         last = day_number(as_of)
