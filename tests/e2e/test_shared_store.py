@@ -42,11 +42,7 @@ def test_a_running_process_finds_an_article_another_process_ingested(tmp_path: P
     seen_before = reader.store.seen_ingest()
 
     news = tmp_path / "news"
-    news.mkdir()
-    (news / "comet.txt").write_text(COMET, encoding="utf-8")
-    process = start_ingest(settings.home, news)
-    assert process.wait() == 0, process.communicate()
-    finished = time.monotonic()
+    finished = ingest_comet(settings.home, news)
 
     article = str((news / "comet.txt").resolve())
     while True:
@@ -67,6 +63,15 @@ def test_a_running_process_finds_an_article_another_process_ingested(tmp_path: P
     assert reader.store.seen_ingest() != seen_before, "the other process's ingest is seen once reopened"
 
 
+def ingest_comet(home: Path, news: Path) -> float:
+    """Write the comet article into `news` and ingest it in another process; when that ended."""
+    news.mkdir()
+    (news / "comet.txt").write_text(COMET, encoding="utf-8")
+    process = start_ingest(home, news)
+    assert process.wait() == 0, process.communicate()
+    return time.monotonic()
+
+
 def test_following_an_ingest_stops_the_client_it_replaced(tmp_path: Path) -> None:
     """The replaced client's vector index is freed, not kept beside the new one: at a million chunks,
     the two took a serving process past 3 GB."""
@@ -79,11 +84,7 @@ def test_following_an_ingest_stops_the_client_it_replaced(tmp_path: Path) -> Non
     assert "Talvora" not in reader.ask(COMET_QUESTION).text  # the vector index is loaded and in use
     replaced = SharedSystemClient._identifier_to_system[str(settings.store_path)]
     news = tmp_path / "news"
-    news.mkdir()
-    (news / "comet.txt").write_text(COMET, encoding="utf-8")
-    process = start_ingest(settings.home, news)
-    assert process.wait() == 0, process.communicate()
-    finished = time.monotonic()
+    finished = ingest_comet(settings.home, news)
 
     while hasattr(replaced.instance(ServerAPI), "bindings"):
         assert time.monotonic() - finished < 30, "the replaced client still holds its index 30 s on"
