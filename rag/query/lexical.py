@@ -10,7 +10,9 @@ the few that win fusion.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rag.components.lexical_store import LexicalStore
 from rag.query.filters import Filters
@@ -30,11 +32,33 @@ class LexicalIndex:
 
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[LexicalHit]:
         """Up to `k` chunks with a positive BM25 score, within the filters' days and source."""
-        days = filters.days if filters else None
-        source = filters.source if filters else None
-        outlets = filters.outlets if filters else ()
         return [
             LexicalHit(id_, score)
-            for id_, score in self.lexical.search(query, k, days=days, source=source, outlets=outlets)
+            for id_, score in self.lexical.search(query, k, **_fields(filters or Filters()))
             if score > 0
         ]
+
+    def holds(self, filters: Filters) -> bool:
+        """Whether this index can say which chunks pass: it knows days and sources, not events or focus."""
+        return not (filters.event or filters.articles or filters.events)
+
+    def count(self, filters: Filters) -> int:
+        """How many chunks pass the filters' days and source (a count; nothing is read)."""
+        return self.lexical.count_within(**_fields(filters))
+
+    def ids(self, filters: Filters, limit: int, among: Sequence[str] | None = None) -> list[str]:
+        """Up to `limit` ids of chunks that pass the filters' days and source (and are `among` these)."""
+        return self.lexical.ids_within(limit, among=among, **_fields(filters))
+
+    def total(self) -> int:
+        """How many chunks the index holds."""
+        return self.lexical.count()
+
+
+def _fields(filters: Filters) -> dict[str, Any]:
+    """The filters as the lexical store's keyword arguments; an open window is no filter at all."""
+    return {
+        "days": filters.days if filters.since or filters.until else None,
+        "source": filters.source,
+        "outlets": filters.outlets,
+    }

@@ -19,6 +19,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from rag.components.vector_store import ChromaStore, StoredChunk
+from rag.query.dense import nearest_within
 from rag.query.filters import Filters, day_number, from_day_number
 from rag.query.lexical import LexicalIndex
 from rag.query.stories import one_per_story
@@ -122,7 +123,7 @@ class HybridRetriever(BaseRetriever):
         filters = filters if filters is not None else self.filters
         vector = self.embedder.embed_query(query)
         fetch = max(self.fetch_k, k)
-        dense = self.store.nearest(vector, fetch, where=filters.where(today=date.today()))
+        dense = nearest_within(self.store, self.lexical, vector, fetch, filters, today=date.today())
         lexical = self.lexical.search(query, fetch, filters)
         lexical_ids = [(hit.id, hit.score) for hit in lexical]
         fused = self.fuse(dense, lexical_ids)

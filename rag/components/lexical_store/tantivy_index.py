@@ -163,7 +163,56 @@ class LexicalStore:
                 for term in terms
             ]
         )
-        clauses = [(tantivy.Occur.Must, words)]
+        clauses = [(tantivy.Occur.Must, words), *self._filters(days, source, outlets)]
+        searcher = self._searcher()
+        hits = searcher.search(tantivy.Query.boolean_query(clauses), k).hits
+        return [(searcher.doc(address)["id"][0], float(score)) for score, address in hits]
+
+    def count_within(
+        self, *, days: tuple[int, int] | None = None, source: str | None = None, outlets: Sequence[str] = ()
+    ) -> int:
+        """How many chunks pass the filters (those of `search`): a count, no document read."""
+        searcher = self._searcher()
+        if not searcher.num_docs:
+            return 0
+        return searcher.search(self._only(days, source, outlets), 1, count=True).count
+
+    def ids_within(
+        self,
+        limit: int,
+        *,
+        days: tuple[int, int] | None = None,
+        source: str | None = None,
+        outlets: Sequence[str] = (),
+        among: Sequence[str] | None = None,
+    ) -> list[str]:
+        """Up to `limit` ids of chunks that pass the filters (and are `among` these ids, when given)."""
+        searcher = self._searcher()
+        if limit <= 0 or not searcher.num_docs or (among is not None and not among):
+            return []
+        hits = searcher.search(self._only(days, source, outlets, among), limit, count=False).hits
+        return [searcher.doc(address)["id"][0] for _, address in hits]
+
+    def _only(
+        self,
+        days: tuple[int, int] | None,
+        source: str | None,
+        outlets: Sequence[str],
+        among: Sequence[str] | None = None,
+    ) -> Any:
+        """The filters alone as one query (every chunk when there are none)."""
+        import tantivy
+
+        clauses = self._filters(days, source, outlets)
+        if among is not None:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "id", list(among))))
+        return tantivy.Query.boolean_query(clauses) if clauses else tantivy.Query.all_query()
+
+    def _filters(self, days: tuple[int, int] | None, source: str | None, outlets: Sequence[str]) -> list[Any]:
+        """The filters as Must clauses: published within `days`, from `source`, from one of `outlets`."""
+        import tantivy
+
+        clauses = []
         if days is not None:
             clauses.append((tantivy.Occur.Must, self._within(*days)))
         if source is not None:
@@ -174,9 +223,7 @@ class LexicalStore:
                 for outlet in outlets
             ]
             clauses.append((tantivy.Occur.Must, tantivy.Query.boolean_query(any_outlet)))
-        searcher = self._searcher()
-        hits = searcher.search(tantivy.Query.boolean_query(clauses), k).hits
-        return [(searcher.doc(address)["id"][0], float(score)) for score, address in hits]
+        return clauses
 
     def _within(self, low: int, high: int) -> Any:
         """Chunks published on days low..high; those with no day are day 0."""

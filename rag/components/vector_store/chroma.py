@@ -241,24 +241,35 @@ class ChromaStore:
         """
         return self.last_ingest() if self.settings.chroma_url else self._seen
 
-    def nearest(self, embedding: np.ndarray, n: int, where: Where | None = None) -> list[tuple[str, float]]:
-        """Ids of the `n` nearest chunks with their cosine similarity, best first.
+    def nearest(
+        self,
+        embedding: np.ndarray,
+        n: int,
+        where: Where | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """Ids of the `n` nearest chunks (among `ids`, when given) with their cosine similarity, best first.
 
         Text and metadata are left out: fetching them for 30 candidates costs
         more than the search itself, and only the few that win fusion need them.
         """
-        if n <= 0:
+        if n <= 0 or (ids is not None and not ids):
             return []
         self.check_in_step()
         from chromadb.errors import ChromaError, InternalError
 
+        among = list(ids) if ids is not None else None
         try:
             try:
                 result = self.collection.query(
-                    query_embeddings=[embedding], n_results=n, where=where or None, include=["distances"]
+                    query_embeddings=[embedding],
+                    n_results=n,
+                    where=where or None,
+                    ids=among,
+                    include=["distances"],
                 )
             except InternalError:
-                if not where:
+                if not where and among is None:
                     raise
                 # Another process is writing: the filter saw ids this client's vector index does not
                 # hold yet ("Error finding id"). Search unfiltered; callers check candidates' metadata.
@@ -274,6 +285,13 @@ class ChromaStore:
             (id_, 1.0 - float(distance))
             for id_, distance in zip(result["ids"][0], result["distances"][0], strict=True)
         ]
+
+    def vectors(self, ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """The stored vectors of these chunks (those still held), read by id."""
+        if not ids:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        result = self.collection.get(ids=list(ids), include=["embeddings"])
+        return list(result["ids"]), np.asarray(result["embeddings"], dtype=np.float32)
 
     def get(self, ids: Sequence[str] | None = None, where: Where | None = None) -> list[StoredChunk]:
         result = self.collection.get(ids=list(ids) if ids is not None else None, where=where or None)

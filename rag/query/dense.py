@@ -1,0 +1,87 @@
+"""The dense candidates a question's filters allow, without a Chroma metadata filter where it can be avoided.
+
+Measured on `bench.scale`'s 1M-chunk embedded store (2 cores): a Chroma
+`where` costs 110-215 ms whatever it matches (40-50 ms at 13k chunks), an
+unfiltered search 2 ms. A time window ("this week") paid it twice, once
+inside the window and once for the nearest articles outside it: 0.7-0.9 s
+per question at 1M. The lexical index already holds each chunk's day and
+source, counts the chunks a window holds in under a millisecond and lists
+them at about 3 µs each, so the window is applied where that is cheap,
+chosen by how many chunks pass:
+
+- none: no search (a "this week" question over an archive that ends earlier);
+- up to `RANK_MAX`: their stored vectors, read by id, ranked here, exactly
+  (a Chroma search restricted to a few ids walks most of its graph: 250 ms
+  for 100 ids, 135 ms for 1,000);
+- up to `RESTRICT_MAX`: a Chroma search restricted to their ids (30-40 ms for 5,000-20,000);
+- more: an unfiltered search deep enough to hold `n` of them, the passing
+  ones named by the lexical index (about 60 ms 2,500 deep); only when fewer
+  than `n` pass does the question pay for the Chroma filter.
+
+A conversation's focus (articles, events) and an event are not in the
+lexical index: those keep the Chroma filter.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+
+from rag.components.vector_store import ChromaStore
+from rag.query.filters import Filters
+from rag.query.lexical import LexicalIndex
+
+RANK_MAX = 2_000
+RESTRICT_MAX = 20_000
+# The deepest unfiltered search tried before the Chroma filter (about 30 ms at 1M).
+DEEP_MAX = 4_000
+
+
+def nearest_within(
+    store: ChromaStore,
+    lexical: LexicalIndex,
+    vector: np.ndarray,
+    n: int,
+    filters: Filters,
+    *,
+    today: date,
+    rank_max: int = RANK_MAX,
+    restrict_max: int = RESTRICT_MAX,
+    deep_max: int = DEEP_MAX,
+) -> list[tuple[str, float]]:
+    """Ids of the `n` nearest chunks that pass `filters`, with their cosine similarity, best first.
+
+    An `until` of `today` or later is not applied here (see `Filters.where`): the retriever checks it
+    on the candidates.
+    """
+    where = filters.where(today=today)
+    if where is None:
+        return store.nearest(vector, n)
+    if not lexical.holds(filters):
+        return store.nearest(vector, n, where=where)
+    inside = lexical.count(filters)
+    if inside == 0:
+        return []
+    if inside <= rank_max:
+        return _ranked(vector, *store.vectors(lexical.ids(filters, inside)))[:n]
+    if inside <= restrict_max:
+        return store.nearest(vector, n, ids=lexical.ids(filters, inside))
+    depth = min(deep_max, math.ceil(2 * n * lexical.total() / inside))
+    candidates = store.nearest(vector, depth)
+    passing = set(lexical.ids(filters, len(candidates), among=[id_ for id_, _ in candidates]))
+    kept = [(id_, similarity) for id_, similarity in candidates if id_ in passing]
+    if len(kept) >= n or len(candidates) < depth:
+        return kept[:n]
+    return store.nearest(vector, n, where=where)
+
+
+def _ranked(vector: np.ndarray, ids: list[str], vectors: np.ndarray) -> list[tuple[str, float]]:
+    """`ids` by the cosine similarity of their vectors to `vector`, best first."""
+    if not ids:
+        return []
+    norms = np.linalg.norm(vectors, axis=1) * float(np.linalg.norm(vector))
+    similarity = vectors @ np.asarray(vector, dtype=np.float32) / np.where(norms > 0, norms, 1.0)
+    order = np.argsort(-similarity, kind="stable")
+    return [(ids[index], float(similarity[index])) for index in order]

@@ -1,0 +1,113 @@
+"""Dense candidates inside a window, found without Chroma's metadata filter where the lexical index can say
+which chunks pass.
+
+Whichever way the window is applied (the window's vectors ranked here, a Chroma search restricted to the
+window's ids, or a deeper unfiltered search kept by the lexical index), the candidates are the ones
+Chroma's own filter returns. The thresholds that choose the way are lowered so this small archive takes
+each of them.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date, timedelta
+
+import pytest
+
+from rag.assistant import Assistant
+from rag.ingest.loaders import load_file
+from rag.query.dense import nearest_within
+from rag.query.filters import Filters
+from rag.text.sentences import split_sentences
+from tests.paths import SEED_ARTICLE, SEED_ARTICLE_ID
+
+FIRST_DAY = date(2024, 3, 1)
+OUTLETS = ("Calder Gazette", "Northern Post")
+TODAY = date(2026, 1, 1)
+QUESTION = "Why did Putin move the Syria talks to Sochi?"
+N = 8
+
+WAYS = {
+    "ranked here": {"rank_max": 10_000, "restrict_max": 10_000},
+    "restricted to the window's ids": {"rank_max": 0, "restrict_max": 10_000},
+    "a deeper unfiltered search": {"rank_max": 0, "restrict_max": 0},
+    "the Chroma filter when too few pass": {"rank_max": 0, "restrict_max": 0, "deep_max": N},
+}
+WINDOWS = {
+    "a week": Filters(since=FIRST_DAY + timedelta(days=7), until=FIRST_DAY + timedelta(days=13)),
+    "one day": Filters(since=FIRST_DAY + timedelta(days=3), until=FIRST_DAY + timedelta(days=3)),
+    "one outlet in a week": Filters(source=OUTLETS[1], since=FIRST_DAY, until=FIRST_DAY + timedelta(days=6)),
+    "everything up to a day": Filters(until=FIRST_DAY + timedelta(days=10)),
+    "either outlet from a day on": Filters(outlets=OUTLETS, since=FIRST_DAY + timedelta(days=12)),
+}
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """Forty dated articles, two a day for twenty days, one from each outlet, from the seed's sentences."""
+    from rag.settings import Settings
+
+    [seed] = load_file(SEED_ARTICLE, SEED_ARTICLE_ID)
+    sentences = [span.text for span in split_sentences(seed.text)]
+    rng = random.Random(3)
+    articles = [
+        {
+            "id": f"report-{number:02d}",
+            "title": f"Report {number} from Zorvia{number:02d}",
+            "body": " ".join(
+                f"{sentence} In Zorvia{number:02d} this was noted." for sentence in rng.sample(sentences, 4)
+            ),
+            "source": OUTLETS[number % 2],
+            "published_at": (FIRST_DAY + timedelta(days=number // 2)).isoformat(),
+        }
+        for number in range(40)
+    ]
+    folder = tmp_path_factory.mktemp("dated")
+    corpus = folder / "dated.jsonl"
+    corpus.write_text("\n".join(json.dumps(article) for article in articles) + "\n")
+    assistant = Assistant(Settings(home=folder / "home"))
+    assistant.ingest([corpus])
+    return assistant
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+@pytest.mark.parametrize("way", WAYS)
+def test_every_way_finds_what_the_chroma_filter_finds(archive: Assistant, way: str, window: str) -> None:
+    filters = WINDOWS[window]
+    vector = archive.embedder.embed_query(QUESTION)
+    expected = archive.store.nearest(vector, N, where=filters.where(today=TODAY))
+    found = nearest_within(
+        archive.store, archive.retriever.lexical, vector, N, filters, today=TODAY, **WAYS[way]
+    )
+    assert expected, "the window holds chunks"
+    assert [id_ for id_, _ in found] == [id_ for id_, _ in expected]
+    assert [round(similarity, 4) for _, similarity in found] == [
+        round(similarity, 4) for _, similarity in expected
+    ]
+
+
+def test_a_window_before_the_archive_finds_nothing(archive: Assistant) -> None:
+    vector = archive.embedder.embed_query(QUESTION)
+    before = Filters(since=date(2023, 1, 1), until=date(2023, 1, 7))
+    assert nearest_within(archive.store, archive.retriever.lexical, vector, N, before, today=TODAY) == []
+
+
+def test_a_conversations_focus_is_filtered_by_chroma(archive: Assistant) -> None:
+    """The lexical index knows no articles or events, so it cannot say which chunks a focus holds."""
+    vector = archive.embedder.embed_query(QUESTION)
+    focus = tuple(sorted(record.id for record in archive.store.articles())[5:7])
+    filters = Filters(articles=focus, since=FIRST_DAY)
+    found = nearest_within(
+        archive.store, archive.retriever.lexical, vector, N, filters, today=TODAY, rank_max=10_000
+    )
+    assert {chunk.metadata["article_id"] for chunk in archive.store.get([id_ for id_, _ in found])} == set(
+        focus
+    )
+
+
+def test_no_filter_is_a_plain_search(archive: Assistant) -> None:
+    vector = archive.embedder.embed_query(QUESTION)
+    assert nearest_within(archive.store, archive.retriever.lexical, vector, N, Filters(), today=TODAY) == (
+        archive.store.nearest(vector, N)
+    )
