@@ -22,6 +22,13 @@ same. The timed questions are that dataset's real questions.
   quotable sentences of every chunk it writes (recombined sentences make
   hundreds of thousands of distinct spans at 1M chunks: hours to embed here,
   so only those the timed questions reach are).
+- windows (each hybrid size): dense search inside a day, a week, a month, a
+  year and everything before the last year, as a question runs it
+  (`rag.query.dense`: the window from tantivy) beside Chroma's metadata
+  filter (the baseline), same process, same questions; and how many of the
+  filter's candidates it finds. Chunks carry a publication day, the newest
+  on the day the store is built, spread evenly over three years, and one
+  of eight outlets.
 - freshness (at the largest hybrid size): a serving process answers a
   question in a loop while another process ingests --fresh new articles
   with the real model; reported: seconds from the ingest's end until the
@@ -40,6 +47,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +71,10 @@ from bench.common import (
 DEV = ROOT.parent / "shared" / "datasets" / "realtimeqa-dev"
 SENTENCES_PER_CHUNK = 6
 TIMED_QUESTIONS = 100
+# The synthetic archive's span and outlets: chunk n is published n % ARCHIVE_DAYS days before the build.
+ARCHIVE_DAYS = 3 * 365
+OUTLETS = tuple(f"Outlet {letter}" for letter in "ABCDEFGH")
+WINDOW_QUESTIONS = 20
 WARM_UP = 5
 
 
@@ -219,6 +231,8 @@ def build_hybrid(size: int, pool: int, home: Path) -> dict[str, float]:
     vectors = vectors_for(
         [(title, text) for _, title, text in chunks], min(pool, size), assistant.embedder.inner.embed
     )
+    end = date.today()
+    (home / "newest-day").write_text(end.isoformat())
     started = time.perf_counter()
     for start in range(0, size, 20_000):
         records = [
@@ -236,9 +250,10 @@ def build_hybrid(size: int, pool: int, home: Path) -> dict[str, float]:
                     "end": len(text),
                     "embedding": "bench",
                     "event_id": id_.split("::")[0],
+                    **dated(number, end),
                 },
             )
-            for id_, title, text in chunks[start : start + 20_000]
+            for number, (id_, title, text) in enumerate(chunks[start : start + 20_000], start=start)
         ]
         assistant.store.upsert(records, vectors[start : start + 20_000])
         assistant.lexical.upsert(lexical_row(record) for record in records)
@@ -257,6 +272,77 @@ def index_events(settings: Settings, chunk_ids: list[str], vectors: np.ndarray) 
         article_id = chunk_id.split("::")[0]
         events.assign(article_id, article_id, None, vector, chunk_id)
     events.close()
+
+
+def dated(number: int, end: date) -> dict[str, Any]:
+    """The publication day and outlet of synthetic chunk `number` in an archive whose newest day is `end`."""
+    from rag.query.filters import day_number
+
+    published = end - timedelta(days=number % ARCHIVE_DAYS)
+    return {
+        "published_day": day_number(published),
+        "published": published.isoformat(),
+        "source": OUTLETS[number % len(OUTLETS)],
+    }
+
+
+def windows(home: Path) -> dict[str, Any]:
+    """Dense top-50 inside windows of growing size: as a question runs it, and with Chroma's filter."""
+    from rag.assistant import Assistant
+    from rag.query.dense import RANK_MAX, RESTRICT_MAX, nearest_within
+    from rag.query.filters import Filters
+    from rag.settings import Settings
+
+    assistant = Assistant(Settings(home=home))
+    store, lexical = assistant.store, assistant.retriever.lexical
+    end = date.fromisoformat((home / "newest-day").read_text())
+    spans = {"a day": 1, "a week": 7, "a month": 30, "a year": 365}
+    chosen = {name: Filters(since=end - timedelta(days=days - 1), until=end) for name, days in spans.items()}
+    chosen["before the last year"] = Filters(until=end - timedelta(days=365))
+    vectors = [assistant.embedder.embed_query(question) for question in dev_questions()[:WINDOW_QUESTIONS]]
+    today = date.today()
+    rows = []
+    for name, filters in chosen.items():
+        inside = lexical.count(filters)
+        way = (
+            "ranked here" if inside <= RANK_MAX else "restricted to ids" if inside <= RESTRICT_MAX else "deep"
+        )
+
+        def ours(vector: np.ndarray, filters: Filters = filters) -> list[tuple[str, float]]:
+            return nearest_within(store, lexical, vector, 50, filters, today=today)
+
+        def chroma(vector: np.ndarray, filters: Filters = filters) -> list[tuple[str, float]]:
+            return store.nearest(vector, 50, where=filters.where(today=today))
+
+        found, ours_s = timed_vectors(ours, vectors)
+        expected, chroma_s = timed_vectors(chroma, vectors)
+        same = sum(len({i for i, _ in a} & {i for i, _ in b}) for a, b in zip(found, expected, strict=True))
+        rows.append(
+            {
+                "window": name,
+                "inside": inside,
+                "way": way,
+                "ours_p50_ms": percentile_ms(ours_s, 50),
+                "ours_p95_ms": percentile_ms(ours_s, 95),
+                "chroma_p50_ms": percentile_ms(chroma_s, 50),
+                "chroma_p95_ms": percentile_ms(chroma_s, 95),
+                "same_candidates": same / max(1, sum(len(b) for b in expected)),
+            }
+        )
+    return {"windows": rows}
+
+
+def timed_vectors(
+    search: Callable[[np.ndarray], list[tuple[str, float]]], vectors: list[np.ndarray]
+) -> tuple[list[list[tuple[str, float]]], list[float]]:
+    """Each vector's results and seconds, after one warm-up search."""
+    search(vectors[0])
+    results, seconds = [], []
+    for vector in vectors:
+        started = time.perf_counter()
+        results.append(search(vector))
+        seconds.append(time.perf_counter() - started)
+    return results, seconds
 
 
 def query_hybrid(home: Path) -> dict[str, float]:
@@ -310,7 +396,8 @@ def serve(home: Path, control: Path) -> dict[str, Any]:
     for question in questions:  # as after the ingests that wrote them: their sentences embedded
         assistant.ask(question)
     print("ready", flush=True)
-    asked: list[tuple[float, float, str]] = []
+    # (started, seconds, slowest step, the question and its steps when it took over 500 ms)
+    asked: list[tuple[float, float, str, dict[str, Any] | None]] = []
 
     def ask(question: str) -> Any:
         started, clock = time.time(), time.perf_counter()
@@ -318,7 +405,11 @@ def serve(home: Path, control: Path) -> dict[str, Any]:
         seconds = time.perf_counter() - clock
         steps = {name: spent / 1000 for name, spent in answer.timings.items() if name != "total"}
         steps["finish (coverage)"] = seconds - answer.timings.get("total", 0) / 1000
-        asked.append((started, seconds, max(steps, key=steps.__getitem__)))
+        detail = {
+            "question": question,
+            "steps_ms": {name: round(spent * 1000) for name, spent in steps.items()},
+        }
+        asked.append((started, seconds, max(steps, key=steps.__getitem__), detail if seconds > 0.5 else None))
         return answer
 
     found: set[int] = set()
@@ -404,9 +495,9 @@ def freshness(home: Path, articles: int, rounds: int = 2) -> dict[str, Any]:
     def in_window(started: float) -> bool:
         return any(began <= started <= ended for began, ended in windows)
 
-    during = [(seconds, step) for started, seconds, step in asked if in_window(started)]
-    seconds = [seconds for seconds, _ in during]
-    slow = [step for seconds, step in during if seconds > 0.5]
+    during = [(seconds, step, detail) for started, seconds, step, detail in asked if in_window(started)]
+    seconds = [seconds for seconds, _, _ in during]
+    slow = [step for seconds, step, _ in during if seconds > 0.5]
     return result | {
         "questions_during_ingests": len(during),
         "during_p50_ms": percentile_ms(seconds, 50),
@@ -414,7 +505,10 @@ def freshness(home: Path, articles: int, rounds: int = 2) -> dict[str, Any]:
         "slowest_question_ms": max(seconds) * 1000,
         "questions_over_500ms": len(slow),
         "slow_questions_slowest_step": {step: slow.count(step) for step in set(slow)},
-        "quiet_p50_ms": percentile_ms([spent for started, spent, _ in asked if not in_window(started)], 50),
+        "slow_questions": [detail for _, _, detail in during if detail],
+        "quiet_p50_ms": percentile_ms(
+            [spent for started, spent, _, _ in asked if not in_window(started)], 50
+        ),
     }
 
 
@@ -436,6 +530,7 @@ def worker(phase: str, rest: list[str]) -> dict[str, float]:
         "fts5": lambda: fts5(size, home),
         "build-hybrid": lambda: build_hybrid(size, int(rest[2]), home / "hybrid"),
         "query-hybrid": lambda: query_hybrid(home / "hybrid"),
+        "windows": lambda: windows(home / "hybrid"),
         "freshness": lambda: freshness(home / "hybrid", int(rest[2])),
     }
     return phases[phase]()
@@ -469,6 +564,7 @@ def main() -> None:
             print(f"{size:,} chunks: Chroma + tantivy through Assistant", flush=True)
             result |= step("build-hybrid", str(size), str(home), str(options.pool))
             result |= step("query-hybrid", str(size), str(home))
+            result |= step("windows", str(size), str(home))
         results.append(result)
         write_json("scale", results)  # a long run keeps what it has measured so far
     hybrid = [r for r in results if "hybrid_p50_ms" in r]
@@ -554,6 +650,38 @@ def report(results: list[dict[str, float]]) -> None:
                     r["cold_first_answer_s"],
                 ]
                 for r in hybrid
+            ],
+        )
+    windowed = [r for r in results if "windows" in r]
+    if windowed:
+        print_table(
+            f"Dense top-50 inside a window, {WINDOW_QUESTIONS} dev questions: the window from tantivy "
+            "(rag.query.dense) against Chroma's metadata filter, same process",
+            [
+                "chunks",
+                "window",
+                "chunks inside",
+                "way",
+                "p50 ms",
+                "p95",
+                "Chroma filter p50 ms (baseline)",
+                "p95",
+                "same candidates",
+            ],
+            [
+                [
+                    r["chunks"],
+                    w["window"],
+                    w["inside"],
+                    w["way"],
+                    w["ours_p50_ms"],
+                    w["ours_p95_ms"],
+                    w["chroma_p50_ms"],
+                    w["chroma_p95_ms"],
+                    f"{w['same_candidates']:.0%}",
+                ]
+                for r in windowed
+                for w in r["windows"]
             ],
         )
     fresh = [r for r in results if "found_after_ingest_1_s" in r]

@@ -166,6 +166,17 @@ class EventHeads:
             heads[event_id].append(head)
         return {event_id: found for event_id, found in heads.items() if event_id not in unknown}
 
+    def head_of(self, article_id: str) -> str | None:
+        """The first chunk id of one article, when the index names it."""
+        if not self.path.exists():
+            return None
+        with closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=LOCK_WAIT_SECONDS)) as db:
+            try:
+                row = db.execute("SELECT head FROM events WHERE article_id = ?", (article_id,)).fetchone()
+            except sqlite3.OperationalError:  # written before heads were kept, being created, or locked
+                return None
+        return row[0] if row and row[0] else None
+
 
 def _open(path: Path | None) -> sqlite3.Connection:
     if path is not None:

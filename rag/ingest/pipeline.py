@@ -108,6 +108,12 @@ def chunk_id(article: Article, index: int) -> str:
     return f"{article.id}::{article.content_hash}::{index}"
 
 
+def article_chunk_ids(first: str, count: int) -> list[str]:
+    """The ids of an article's `count` chunks, from its first chunk's id."""
+    prefix = first.rsplit("::", 1)[0]
+    return [f"{prefix}::{index}" for index in range(count)]
+
+
 class Ingestor:
     """Brings the store in line with a set of files."""
 

@@ -103,7 +103,9 @@ def search(
     outside: list[RetrievedChunk] = []
     if not found.chunks and timeframe.since:
         # Nothing in the window: the reader still sees what lies outside it, as nearest articles.
-        outside = retriever.search(query, state.get("k"), base.within(None, timeframe.as_of), recency).chunks
+        outside = retriever.search(
+            query, state.get("k"), base.within(None, timeframe.as_of), recency, vector=found.query_vector
+        ).chunks
     return {
         **state,
         "found": found,

@@ -10,9 +10,9 @@ them at about 3 µs each, so the window is applied where that is cheap,
 chosen by how many chunks pass:
 
 - none: no search (a "this week" question over an archive that ends earlier);
-- up to `RANK_MAX`: their stored vectors, read by id, ranked here, exactly
-  (a Chroma search restricted to a few ids walks most of its graph: 250 ms
-  for 100 ids, 135 ms for 1,000);
+- up to `RANK_MAX`: their stored vectors, read by id (about 40-50 µs each),
+  ranked here, exactly (a Chroma search restricted to a few ids walks most
+  of its graph: 250 ms for 100 ids, 135 ms for 1,000);
 - up to `RESTRICT_MAX`: a Chroma search restricted to their ids (30-40 ms for 5,000-20,000);
 - more: an unfiltered search deep enough to hold `n` of them, the passing
   ones named by the lexical index (about 60 ms 2,500 deep); only when fewer
@@ -33,7 +33,7 @@ from rag.components.vector_store import ChromaStore
 from rag.query.filters import Filters
 from rag.query.lexical import LexicalIndex
 
-RANK_MAX = 2_000
+RANK_MAX = 1_000
 RESTRICT_MAX = 20_000
 # The deepest unfiltered search tried before the Chroma filter (about 30 ms at 1M).
 DEEP_MAX = 4_000

@@ -118,10 +118,12 @@ class HybridRetriever(BaseRetriever):
         k: int | None = None,
         filters: Filters | None = None,
         recency: Recency | None = None,
+        vector: np.ndarray | None = None,
     ) -> SearchResult:
+        """The best `k` chunks for `query` within `filters` (`vector`: the query's, when already embedded)."""
         k = k or self.k
         filters = filters if filters is not None else self.filters
-        vector = self.embedder.embed_query(query)
+        vector = self.embedder.embed_query(query) if vector is None else vector
         fetch = max(self.fetch_k, k)
         dense = nearest_within(self.store, self.lexical, vector, fetch, filters, today=date.today())
         lexical = self.lexical.search(query, fetch, filters)
