@@ -373,14 +373,19 @@ def query_hybrid(home: Path) -> dict[str, float]:
 
 
 def write_articles(folder: Path, count: int, seed: int) -> tuple[str, Path]:
-    """`count` new .txt articles; returns the last one's made-up place (to ask about) and its path."""
+    """`count` new .txt articles; returns the last one's made-up place (to ask about) and its path.
+
+    The place is a paragraph of its own: the recombined sentences include page furniture ("If you're
+    already a subscriber, thank you!"), and the cleaner drops a paragraph from the furniture on (a
+    whole one-paragraph article, 35 of 1,000 in one run, the asked-about one among them).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     path, place = folder, ""
     for number, (_, title, text) in enumerate(synthetic_chunks(count, seed=seed)):
-        place = text.rsplit("Reported from ", 1)[1].rstrip(".")
+        body, place = text.rsplit(" Reported from ", 1)
         path = folder / f"new-{number:04d}.txt"
-        path.write_text(f"{title}\n\n{text}\n", encoding="utf-8")
-    return place, path
+        path.write_text(f"{title}\n\nReported from {place}\n\n{body}\n", encoding="utf-8")
+    return place.rstrip("."), path
 
 
 def serve(home: Path, control: Path) -> dict[str, Any]:
