@@ -21,6 +21,7 @@ from rag.assistant import Assistant
 from rag.settings import Settings
 from tests.paths import CORPUS, ROOT
 from tests.servers import chroma_server
+from tests.stores import ingested
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -65,21 +66,12 @@ def store_settings(request: pytest.FixtureRequest, make_settings: Callable[..., 
     return make_settings(chroma_url=url, collection=f"test-{uuid.uuid4().hex[:12]}")
 
 
-def _ingested(factory: pytest.TempPathFactory, name: str, write: Callable[[Path], object]) -> Assistant:
-    """An Assistant over the corpus `write` makes in a fresh folder, ingested once."""
-    root = factory.mktemp(name)
-    write(root / "corpus")
-    assistant = Assistant(Settings(home=root / "home", corpus_dir=root / "corpus"))
-    assistant.ingest([root / "corpus"])
-    return assistant
-
-
 @pytest.fixture(scope="session")
 def event_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """An Assistant over the Valmora floods (tests/events_fixture.py), ingested once. Do not mutate."""
     from tests.events_fixture import write_event_corpus
 
-    return _ingested(tmp_path_factory, "events", write_event_corpus)
+    return ingested(tmp_path_factory, "events", write_event_corpus)
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +79,7 @@ def two_stories_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant
     """An Assistant over a bridge collapse and a later air crash (tests/two_stories.py). Do not mutate."""
     from tests.two_stories import write_two_stories
 
-    return _ingested(tmp_path_factory, "two-stories", write_two_stories)
+    return ingested(tmp_path_factory, "two-stories", write_two_stories)
 
 
 @pytest.fixture(scope="session")

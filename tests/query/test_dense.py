@@ -9,7 +9,6 @@ each of them.
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import date, timedelta
 
@@ -21,6 +20,7 @@ from rag.query.dense import nearest_within
 from rag.query.filters import Filters
 from rag.text.sentences import split_sentences
 from tests.paths import SEED_ARTICLE, SEED_ARTICLE_ID
+from tests.stores import ingested, write_jsonl
 
 FIRST_DAY = date(2024, 3, 1)
 OUTLETS = ("Calder Gazette", "Northern Post")
@@ -46,8 +46,6 @@ WINDOWS = {
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """Forty dated articles, two a day for twenty days, one from each outlet, from the seed's sentences."""
-    from rag.settings import Settings
-
     [seed] = load_file(SEED_ARTICLE, SEED_ARTICLE_ID)
     sentences = [span.text for span in split_sentences(seed.text)]
     rng = random.Random(3)
@@ -63,12 +61,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
         }
         for number in range(40)
     ]
-    folder = tmp_path_factory.mktemp("dated")
-    corpus = folder / "dated.jsonl"
-    corpus.write_text("\n".join(json.dumps(article) for article in articles) + "\n")
-    assistant = Assistant(Settings(home=folder / "home"))
-    assistant.ingest([corpus])
-    return assistant
+    return ingested(tmp_path_factory, "dated", write_jsonl(articles))
 
 
 @pytest.mark.parametrize("window", WINDOWS)
