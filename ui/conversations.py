@@ -45,7 +45,9 @@ def conversation(
     return {
         "id": conversation_id,
         "title": title_of(messages),
-        "updated": datetime.now(UTC).isoformat(timespec="seconds"),
+        # To the microsecond: two conversations saved in one second were listed oldest first (a stable sort
+        # of equal stamps). A stamp kept in seconds still compares right: "…:26+00:00" < "…:26.5+00:00".
+        "updated": datetime.now(UTC).isoformat(timespec="microseconds"),
         "messages": messages,
         "answers": {key: slim(answer) for key, answer in answers.items()},
     }

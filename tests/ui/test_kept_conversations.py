@@ -51,6 +51,15 @@ def test_the_latest_conversation_is_listed_first() -> None:
     assert latest({}) is None
 
 
+def test_two_conversations_saved_within_one_second_are_listed_latest_first() -> None:
+    first = conversation("c-1", MESSAGES, {})
+    second = conversation("c-2", [{"role": "user", "content": "Why Sochi?"}], {})
+    kept_in_seconds = {**first, "updated": first["updated"][:19] + "+00:00"}
+
+    assert listing({"c-1": first, "c-2": second})[0] == ("Why Sochi?", "c-2")
+    assert listing({"c-1": kept_in_seconds, "c-2": second})[0] == ("Why Sochi?", "c-2")
+
+
 def test_a_long_first_question_is_cut_at_a_word() -> None:
     title = title_of([{"role": "user", "content": "word " * 30}])
     assert title.endswith("word…") and len(title) <= 61
