@@ -30,6 +30,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -148,16 +149,10 @@ class EventHeads:
         self.path = path
 
     def __call__(self, event_ids: Sequence[str]) -> dict[str, list[str]]:
-        if not event_ids or not self.path.exists():
+        if not event_ids:
             return {}
         marks = ",".join("?" * len(event_ids))
-        with closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=LOCK_WAIT_SECONDS)) as db:
-            try:
-                rows = db.execute(
-                    f"SELECT event_id, head FROM events WHERE event_id IN ({marks})", list(event_ids)
-                ).fetchall()
-            except sqlite3.OperationalError:  # written before heads were kept, being created, or locked
-                return {}
+        rows = self._read(f"SELECT event_id, head FROM events WHERE event_id IN ({marks})", list(event_ids))
         heads: dict[str, list[str]] = defaultdict(list)
         unknown = set()
         for event_id, head in rows:
@@ -168,14 +163,18 @@ class EventHeads:
 
     def head_of(self, article_id: str) -> str | None:
         """The first chunk id of one article, when the index names it."""
+        rows = self._read("SELECT head FROM events WHERE article_id = ?", [article_id])
+        return rows[0][0] if rows and rows[0][0] else None
+
+    def _read(self, query: str, parameters: list[str]) -> list[tuple[Any, ...]]:
+        """The rows of one read-only query; none when the file is missing, older, being created or locked."""
         if not self.path.exists():
-            return None
+            return []
         with closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=LOCK_WAIT_SECONDS)) as db:
             try:
-                row = db.execute("SELECT head FROM events WHERE article_id = ?", (article_id,)).fetchone()
+                return db.execute(query, parameters).fetchall()
             except sqlite3.OperationalError:  # written before heads were kept, being created, or locked
-                return None
-        return row[0] if row and row[0] else None
+                return []
 
 
 def _open(path: Path | None) -> sqlite3.Connection:
