@@ -302,6 +302,8 @@ def _ingest(
         )
         for error in fetched.collected.errors:
             click.echo(f"failed {error.source}: {error.reason}", err=True)
+        for skipped in fetched.ingest.skipped if fetched.ingest else ():
+            click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
         click.echo(fetched.summary())
         if fetched.failed:
             ctx.exit(1)

@@ -184,12 +184,14 @@ def test_a_skipped_file_is_reported_and_the_rest_ingested(tmp_path: Path) -> Non
     corpus.mkdir()
     shutil.copy(SEED_ARTICLE, corpus / "article.txt")
     (corpus / "photo.png").write_bytes(b"\x89PNG\r\n")
+    (corpus / "promo.txt").write_text("Subscribe\n\nIf you're already a subscriber, thank you!\n")
 
     result = run(tmp_path / "home", "ingest", "-q", str(corpus))
 
     assert result.exit_code == 0
     assert "skipped" in result.output and "photo.png" in result.output
-    assert "1 added" in result.output
+    assert "promo.txt: no text left after cleaning" in result.output
+    assert "1 added" in result.output and "2 skipped" in result.output
 
 
 def test_ingest_encoding_is_a_flag_and_leaving_it_out_goes_back_to_the_default(tmp_path: Path) -> None:

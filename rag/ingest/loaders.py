@@ -82,7 +82,8 @@ def count_articles(path: Path) -> int:
 
 
 def load_file(path: Path, article_id: str, max_mb: float | None = None) -> list[Article]:
-    """All articles in one file, cleaned. Raises `LoadError` with a reason.
+    """All articles in one file, cleaned (an article may clean to no text: the ingest says so).
+    Raises `LoadError` with a reason.
 
     Records of a .json/.jsonl file get ids `article_id#key`. A file over
     `max_mb` megabytes is refused before it is read into memory.
@@ -113,7 +114,7 @@ def load_file(path: Path, article_id: str, max_mb: float | None = None) -> list[
     for article in articles:
         article.path = str(path.resolve())
         article.text = clean_text(article.title, article.text)
-    return [article for article in articles if article.text]
+    return articles
 
 
 def _from_txt(text: str, article_id: str) -> Article:

@@ -66,6 +66,9 @@ SENTENCE_BACKLOG = 50_000
 # 250 ms whether it asks for one article or 500 (measured).
 LOOKUP_BATCH = 500
 SENTENCE_BATCH = 256
+NOTHING_LEFT = (
+    "no text left after cleaning (only page furniture, such as bylines or share and subscribe prompts)"
+)
 # Metadata every chunk written now carries; an article whose chunks lack one is rewritten.
 _CURRENT_FIELDS = frozenset({"published_day", "event_id"})
 
@@ -247,13 +250,16 @@ class Ingestor:
             if stored.is_current(article, self.embedding):
                 self.stories.keep(article.id, stored.stories.get(article.id, article.id), article.text)
                 report.unchanged += 1
+            elif not (chunks := self._chunks(article)):
+                # Said, not dropped: its earlier version, if any, is kept (and not pruned).
+                report.skipped.append(Skipped(article.id, NOTHING_LEFT))
             else:
                 if article.id in stored.chunk_ids:
                     report.changed += 1
                 else:
                     report.added += 1
                 article.story_id = self.stories.assign(article.id, article.text)
-                pending.append((article, self._chunks(article)))
+                pending.append((article, chunks))
                 if sum(len(chunks) for _, chunks in pending) >= self.settings.ingest_batch:
                     self._flush(pending, stored, report)
                     self._commit_groups()
@@ -322,8 +328,6 @@ class Ingestor:
         """Each article's event, from the vector of its first chunk (its title and lead), in its chunks."""
         first = 0
         for article, chunks in pending:
-            if not chunks:
-                continue
             head = records[first]
             event = self.events.assign(
                 article.id, article.story_id or article.id, article.published, vectors[first], head.id

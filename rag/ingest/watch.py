@@ -56,6 +56,8 @@ def watch(
         say(poll_line(report))
         for error in report.collected.errors:
             say(f"  failed {error.source}: {error.reason}")
+        for skipped in report.ingest.skipped if report.ingest else ():
+            say(f"  skipped {skipped.path}: {skipped.reason}")
         stop.wait(interval)
     return polls
 

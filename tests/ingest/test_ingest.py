@@ -1,5 +1,6 @@
 """Incremental, crash-safe ingest into a real Chroma store with the real model."""
 
+import json
 import shutil
 
 import pytest
@@ -7,7 +8,7 @@ from filelock import FileLock
 
 from rag.assistant import Assistant
 from rag.ingest.loaders import load_file
-from rag.ingest.pipeline import IngestBusyError
+from rag.ingest.pipeline import NOTHING_LEFT, IngestBusyError
 from tests.paths import SEED_ARTICLE
 
 EXTRA = (
@@ -129,6 +130,32 @@ def test_a_file_that_becomes_unreadable_keeps_its_indexed_version(assistant, cor
     report = assistant.ingest([corpus])
     assert report.removed == 0 and len(report.skipped) == 1
     assert len(assistant.articles()) == 1
+
+
+FURNITURE = "If you're already a subscriber, thank you! Sign up for our newsletter to get more."
+
+
+def test_an_article_that_cleans_to_nothing_is_reported_and_its_indexed_version_kept(assistant, corpus):
+    (corpus / "kyrgyz.txt").write_text(EXTRA)
+    assistant.ingest([corpus])
+    before = chunk_ids(assistant)
+    (corpus / "kyrgyz.txt").write_text(f"Kyrgyz troops\n\n{FURNITURE}\n")
+    (corpus / "promo.txt").write_text(f"Subscribe\n\n{FURNITURE}\n")
+    (corpus / "wire.jsonl").write_text(
+        json.dumps({"title": "Kyrgyz reply", "text": EXTRA})
+        + "\n"
+        + json.dumps({"title": "Ad", "text": FURNITURE})
+    )
+
+    report = assistant.ingest([corpus])
+
+    assert {s.path: s.reason for s in report.skipped} == {
+        "corpus/kyrgyz.txt": NOTHING_LEFT,
+        "corpus/promo.txt": NOTHING_LEFT,
+        "corpus/wire.jsonl#2": NOTHING_LEFT,
+    }
+    assert (report.added, report.changed, report.unchanged, report.removed) == (1, 0, 1, 0)
+    assert before < chunk_ids(assistant)  # the wire's first record added, nothing of kyrgyz.txt lost
 
 
 def test_a_missing_path_raises_before_the_store_is_touched(assistant, corpus):
