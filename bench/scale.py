@@ -392,10 +392,12 @@ def serve(home: Path, control: Path) -> dict[str, Any]:
     """What `rag web` does, in a loop until told to stop: real dev questions, and, once ingest N has
     started (`control/ingest-N`), the question about its last article until that article is retrieved
     (then `control/found-N`). Every question's start, seconds and slowest step are returned."""
+    from bench.stalls import StallSampler
     from rag.assistant import Assistant
     from rag.settings import Settings
 
     assistant = Assistant(Settings(home=home))
+    sampler = StallSampler()
     targets = json.loads((control / "targets.json").read_text())
     questions = dev_questions()[:TIMED_QUESTIONS]
     for question in questions:  # as after the ingests that wrote them: their sentences embedded
@@ -414,6 +416,8 @@ def serve(home: Path, control: Path) -> dict[str, Any]:
             "question": question,
             "steps_ms": {name: round(spent * 1000) for name, spent in steps.items()},
         }
+        if seconds > 0.5:
+            detail |= sampler.explain(started, started + seconds)
         asked.append((started, seconds, max(steps, key=steps.__getitem__), detail if seconds > 0.5 else None))
         return answer
 
