@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import sqlite3
 import threading
 import time
 import weakref
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -71,6 +74,8 @@ class ArticleRecord:
 # The stores open in this process: a replaced client is stopped only when none of them still uses it
 # (two stores on one path in one process share Chroma's client; a library user may open both).
 _OPEN_STORES: weakref.WeakSet[ChromaStore] = weakref.WeakSet()
+# Local stores this process's Chroma has opened (see `_write_ahead`).
+_OPENED: set[str] = set()
 
 
 class ChromaStore:
@@ -104,6 +109,7 @@ class ChromaStore:
                 settings.store_path.mkdir(parents=True, exist_ok=True)
                 # Two processes creating one new store race in Chroma's schema set-up; one at a time.
                 with FileLock(settings.store_path.parent / "chroma-open.lock", timeout=OPEN_WAIT_SECONDS):
+                    _write_ahead(settings.store_path)
                     self.client = chromadb.PersistentClient(
                         path=str(settings.store_path), settings=chroma_settings
                     )
@@ -367,6 +373,33 @@ class ChromaStore:
             for meta in heads.values()
         ]
         return sorted(records, key=lambda record: record.id)
+
+
+def _write_ahead(store: Path) -> None:
+    """Put Chroma's SQLite file in write-ahead mode, once (the mode is kept in the file).
+
+    Chroma leaves it in rollback-journal mode, where a search that reads the
+    file waits while another process commits a write: at a million chunks,
+    10 of 13 questions over 500 ms while an ingest ran waited 0.5-0.9 s in
+    Chroma's get or query for the ingest's commits. In write-ahead mode
+    readers never wait for a writer, and a crash loses nothing committed.
+
+    Only before this process's Chroma has opened the file: Chroma links its
+    own SQLite, and closing the file through a second SQLite in the same
+    process would drop the first one's locks. A store Chroma creates here is
+    switched by the next process that opens it (`rag web` after `rag ingest`).
+    """
+    catalogue = store / "chroma.sqlite3"
+    first = str(store) not in _OPENED
+    _OPENED.add(str(store))
+    if not (first and catalogue.exists()):
+        return
+    with closing(sqlite3.connect(catalogue, timeout=5)) as db:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:  # another process is writing: the next open switches
+            log.info("left %s in its journal mode for now: %s", catalogue, error)
 
 
 def _in_use(system: Any) -> bool:
