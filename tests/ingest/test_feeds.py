@@ -172,3 +172,16 @@ def test_rag_ingest_refuses_unsafe_urls_and_changes_nothing(site, tmp_path, targ
         result = run(tmp_path / "home", "ingest", "-q", given)
         assert result.exit_code == 1 and reason in result.output
     assert '"articles": 0' in run(tmp_path / "home", "stats", "--json").output
+
+
+def test_rag_ingest_names_a_page_that_is_only_furniture_and_indexes_the_others(site, tmp_path):
+    furniture = "If you're already a subscriber, thank you! Sign up for our newsletter to get more."
+    promo = site.serve("/subscribe.html", article_html("Subscribe to the Times", [furniture]))
+    page = publish(site, "Belmont").link
+
+    result = run(tmp_path / "home", "ingest", "-q", promo, page)
+
+    assert result.exit_code == 0, result.output
+    assert f"skipped {promo}: no text left after cleaning" in result.output
+    assert "2 pages; 0 new items; 1 added" in result.output
+    assert result.output.rstrip().endswith("; 1 skipped")
