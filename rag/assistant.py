@@ -21,11 +21,12 @@ from rag.components.embedding import build_embedder
 from rag.components.lexical_store import LexicalStore
 from rag.components.vector_store import ArticleRecord, ChromaStore, StoredChunk
 from rag.ingest.events import EventHeads
-from rag.ingest.pipeline import Ingestor, IngestReport, ProgressFactory, article_chunk_ids
+from rag.ingest.pipeline import Ingestor, IngestReport, ProgressFactory
 from rag.ingest.sources import SourcesReport, ingest_sources
 from rag.ingest.uploads import UploadError, save_upload
 from rag.query.chain import build_answer_chain, build_comparer, build_retrieval_chain, finish, respond
 from rag.query.coverage import coverage_of, event_heads, event_key, outlet_of
+from rag.query.dense import chunk_ids_of
 from rag.query.filters import Filters
 from rag.query.lexical import LexicalIndex
 from rag.query.retrieval import HybridRetriever, SearchResult
@@ -84,6 +85,7 @@ class Assistant:
         self.store.follow()
         self.lexical = LexicalStore(self.settings.lexical_path)
         self.embedder = build_embedder(self.settings)
+        self.event_members = EventHeads(self.settings.events_path)
         self.retriever = HybridRetriever(
             store=self.store,
             embedder=self.embedder,
@@ -91,11 +93,11 @@ class Assistant:
             k=self.settings.top_k,
             fetch_k=self.settings.fetch_k,
             rrf_k=self.settings.rrf_k,
+            first_chunks=self.event_members,
         )
         self.answerer = build_answerer(self.settings, self.embedder)
         self._retrieval = build_retrieval_chain(self.retriever, self.answerer, self.settings)
         self.comparer = build_comparer(self.retriever, self.answerer, self.settings)
-        self.event_members = EventHeads(self.settings.events_path)
         self._chain = build_answer_chain(
             self.retriever, self.answerer, self.settings, self.comparer, self.event_members
         )
@@ -300,13 +302,10 @@ class Assistant:
     def _chunks_of(self, article_id: str) -> list[StoredChunk]:
         """An article's chunks, read by id from the first chunk's id the event index keeps (about 2 ms at
         1M chunks); by a metadata filter (about 160 ms there) when it names none or names a stale one."""
-        head = self.event_members.head_of(article_id)
-        first = self.store.get([head]) if head else []
-        if head and first:
-            ids = article_chunk_ids(head, int(first[0].metadata.get("n_chunks", 1)))
-            chunks = self.store.get(ids)
-            if len(chunks) == len(ids):
-                return chunks
+        ids = chunk_ids_of(self.store, self.event_members, [article_id])
+        chunks = self.store.get(ids) if ids else []
+        if ids and len(chunks) == len(ids):
+            return chunks
         return self.store.get(where={"article_id": article_id})
 
     def remove_article(self, article_id: str) -> int:

@@ -18,18 +18,25 @@ chosen by how many chunks pass:
   ones named by the lexical index (about 60 ms 2,500 deep); only when fewer
   than `n` pass does the question pay for the Chroma filter.
 
-A conversation's focus (articles, events) and an event are not in the
-lexical index: those keep the Chroma filter.
+A conversation's focus (its articles and events) is not in the lexical
+index, but the event index keeps each article's first chunk id, and the
+rest follow from it: a follow-up's focus is ranked here from its chunks'
+vectors read by id, the Chroma filter kept for a focus the index cannot
+name (or too large to rank here). An event filter alone keeps the Chroma filter.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
+from typing import Protocol
 
 import numpy as np
 
 from rag.components.vector_store import ChromaStore
+from rag.ingest.pipeline import article_chunk_ids
 from rag.query.filters import Filters
 from rag.query.lexical import LexicalIndex
 
@@ -37,6 +44,14 @@ RANK_MAX = 1_000
 RESTRICT_MAX = 20_000
 # The deepest unfiltered search tried before the Chroma filter (about 30 ms at 1M).
 DEEP_MAX = 4_000
+
+
+class FirstChunks(Protocol):
+    """The event index's first chunk ids (`rag.ingest.events.EventHeads`)."""
+
+    def __call__(self, event_ids: Sequence[str]) -> dict[str, list[str]]: ...
+
+    def head_of(self, article_id: str) -> str | None: ...
 
 
 def nearest_within(
@@ -50,6 +65,7 @@ def nearest_within(
     rank_max: int = RANK_MAX,
     restrict_max: int = RESTRICT_MAX,
     deep_max: int = DEEP_MAX,
+    first_chunks: FirstChunks | None = None,
 ) -> list[tuple[str, float]]:
     """Ids of the `n` nearest chunks that pass `filters`, with their cosine similarity, best first.
 
@@ -59,6 +75,8 @@ def nearest_within(
     where = filters.where(today=today)
     if where is None:
         return store.nearest(vector, n)
+    if first_chunks is not None and (filters.articles or filters.events):
+        return _nearest_in_focus(store, lexical, first_chunks, vector, n, filters, today, rank_max)
     if not lexical.holds(filters):
         return store.nearest(vector, n, where=where)
     inside = lexical.count(filters)
@@ -75,6 +93,50 @@ def nearest_within(
     if len(kept) >= n or len(candidates) < depth:
         return kept[:n]
     return store.nearest(vector, n, where=where)
+
+
+def _nearest_in_focus(
+    store: ChromaStore,
+    lexical: LexicalIndex,
+    first_chunks: FirstChunks,
+    vector: np.ndarray,
+    n: int,
+    filters: Filters,
+    today: date,
+    rank_max: int,
+) -> list[tuple[str, float]]:
+    """The nearest chunks of the focus's articles and events, ranked here, within the other filters."""
+    ids = chunk_ids_of(store, first_chunks, filters.articles, filters.events, rank_max)
+    rest = replace(filters, articles=(), events=())
+    if ids is None or not lexical.holds(rest):
+        return store.nearest(vector, n, where=filters.where(today=today))
+    if rest.where(today=today) is not None:
+        ids = lexical.ids(rest, len(ids), among=ids)
+    return _ranked(vector, *store.vectors(ids))[:n]
+
+
+def chunk_ids_of(
+    store: ChromaStore,
+    first_chunks: FirstChunks,
+    articles: Sequence[str],
+    events: Sequence[str] = (),
+    limit: int | None = None,
+) -> list[str] | None:
+    """Every chunk id of `articles` and of each article of `events`, from their first chunks' ids;
+    None when the event index cannot name one of them, names one the store no longer holds, or
+    they come to more than `limit` chunks."""
+    heads = [first_chunks.head_of(article) for article in articles]
+    named = first_chunks(list(events)) if events else {}
+    if not all(heads) or len(named) < len(set(events)):
+        return None
+    wanted = list(dict.fromkeys([*heads, *(head for members in named.values() for head in members if head)]))
+    firsts = store.get(wanted) if wanted else []
+    if len(firsts) < len(wanted):
+        return None
+    ids = [
+        id_ for first in firsts for id_ in article_chunk_ids(first.id, int(first.metadata.get("n_chunks", 1)))
+    ]
+    return ids if limit is None or len(ids) <= limit else None
 
 
 def _ranked(vector: np.ndarray, ids: list[str], vectors: np.ndarray) -> list[tuple[str, float]]:

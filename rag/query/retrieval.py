@@ -111,6 +111,9 @@ class HybridRetriever(BaseRetriever):
     fetch_k: int = 50
     rrf_k: int = 60
     filters: Filters = Filters()
+    # The event index's first chunk ids (a `FirstChunks`): a conversation's focus is then searched by id,
+    # not filtered. Typed loosely: pydantic cannot check a protocol.
+    first_chunks: Any = None
 
     def search(
         self,
@@ -125,7 +128,15 @@ class HybridRetriever(BaseRetriever):
         filters = filters if filters is not None else self.filters
         vector = self.embedder.embed_query(query) if vector is None else vector
         fetch = max(self.fetch_k, k)
-        dense = nearest_within(self.store, self.lexical, vector, fetch, filters, today=date.today())
+        dense = nearest_within(
+            self.store,
+            self.lexical,
+            vector,
+            fetch,
+            filters,
+            today=date.today(),
+            first_chunks=self.first_chunks,
+        )
         lexical = self.lexical.search(query, fetch, filters)
         lexical_ids = [(hit.id, hit.score) for hit in lexical]
         fused = self.fuse(dense, lexical_ids)

@@ -4,7 +4,8 @@ which chunks pass.
 Whichever way the window is applied (the window's vectors ranked here, a Chroma search restricted to the
 window's ids, or a deeper unfiltered search kept by the lexical index), the candidates are the ones
 Chroma's own filter returns. The thresholds that choose the way are lowered so this small archive takes
-each of them.
+each of them. A conversation's focus (articles, events) is ranked from its chunks' vectors, read by id from
+the first chunk ids the event index keeps, and again gives what the filter gives.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import date, timedelta
 import pytest
 
 from rag.assistant import Assistant
+from rag.ingest.events import EventHeads
 from rag.ingest.loaders import load_file
 from rag.query.dense import nearest_within
 from rag.query.filters import Filters
@@ -86,17 +88,68 @@ def test_a_window_before_the_archive_finds_nothing(archive: Assistant) -> None:
     assert nearest_within(archive.store, archive.retriever.lexical, vector, N, before, today=TODAY) == []
 
 
-def test_a_conversations_focus_is_filtered_by_chroma(archive: Assistant) -> None:
-    """The lexical index knows no articles or events, so it cannot say which chunks a focus holds."""
+def _focus(archive: Assistant, articles: slice, events: slice, **window: object) -> Filters:
+    """A conversation's focus: some articles, the events of some others, perhaps within a window."""
+    ids = sorted(record.id for record in archive.store.articles())
+    firsts = archive.store.get(where={"chunk_index": 0})
+    event_of = {chunk.metadata["article_id"]: chunk.metadata["event_id"] for chunk in firsts}
+    return Filters(
+        articles=tuple(ids[articles]), events=tuple({event_of[id_] for id_ in ids[events]}), **window
+    )
+
+
+FOCI = {
+    "two articles": {"articles": slice(5, 7), "events": slice(0, 0)},
+    "an article's event": {"articles": slice(0, 0), "events": slice(30, 31)},
+    "articles and events": {"articles": slice(2, 4), "events": slice(20, 22)},
+    "articles and events from a day on": {
+        "articles": slice(2, 12),
+        "events": slice(20, 22),
+        "since": FIRST_DAY + timedelta(days=3),
+    },
+    "the focus in one outlet": {"articles": slice(0, 20), "events": slice(0, 0), "source": OUTLETS[0]},
+}
+
+
+@pytest.mark.parametrize("focus", FOCI)
+def test_a_conversations_focus_is_ranked_from_its_chunks_read_by_id(
+    archive: Assistant, focus: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The event index names each focus article's first chunk; Chroma's filter is never asked."""
+    filters = _focus(archive, **FOCI[focus])
     vector = archive.embedder.embed_query(QUESTION)
-    focus = tuple(sorted(record.id for record in archive.store.articles())[5:7])
-    filters = Filters(articles=focus, since=FIRST_DAY)
+    expected = archive.store.nearest(vector, N, where=filters.where(today=TODAY))
+    nearest = archive.store.nearest
+
+    def unfiltered_only(*args: object, where: object = None, **kwargs: object) -> object:
+        assert where is None, "the focus was filtered by Chroma"
+        return nearest(*args, **kwargs)
+
+    monkeypatch.setattr(archive.store, "nearest", unfiltered_only)
     found = nearest_within(
-        archive.store, archive.retriever.lexical, vector, N, filters, today=TODAY, rank_max=10_000
+        archive.store,
+        archive.retriever.lexical,
+        vector,
+        N,
+        filters,
+        today=TODAY,
+        first_chunks=archive.event_members,
     )
-    assert {chunk.metadata["article_id"] for chunk in archive.store.get([id_ for id_, _ in found])} == set(
-        focus
+    assert expected, "the focus holds chunks"
+    assert [id_ for id_, _ in found] == [id_ for id_, _ in expected]
+    assert [round(similarity, 4) for _, similarity in found] == [
+        round(similarity, 4) for _, similarity in expected
+    ]
+
+
+def test_a_focus_the_event_index_cannot_name_is_filtered_by_chroma(archive: Assistant, tmp_path) -> None:
+    filters = _focus(archive, slice(5, 7), slice(30, 31))
+    vector = archive.embedder.embed_query(QUESTION)
+    unnamed = EventHeads(tmp_path / "no-event-index.sqlite")
+    found = nearest_within(
+        archive.store, archive.retriever.lexical, vector, N, filters, today=TODAY, first_chunks=unnamed
     )
+    assert found == archive.store.nearest(vector, N, where=filters.where(today=TODAY))
 
 
 def test_no_filter_is_a_plain_search(archive: Assistant) -> None:
