@@ -145,5 +145,5 @@ def test_any_bytes_either_load_as_articles_or_raise_a_load_error(tmp_path, conte
     except LoadError as error:
         assert str(error)
     else:
-        for article in articles:
-            assert article.text.strip() and article.id.startswith(path.name)
+        for article in articles:  # cleaned: its text may be empty (the ingest then says it skipped it)
+            assert article.text == article.text.strip() and article.id.startswith(path.name)
