@@ -23,8 +23,9 @@ same. The timed questions are that dataset's real questions.
   hundreds of thousands of distinct spans at 1M chunks: hours to embed here,
   so only those the timed questions reach are).
 - windows (each hybrid size): dense search inside a day, a week, a month, a
-  year and everything before the last year, as a question runs it
-  (`rag.query.dense`: the window from tantivy) beside Chroma's metadata
+  year, everything before the last year and a follow-up's focus (three
+  articles, two events), as a question runs it (`rag.query.dense`: the
+  window from tantivy, the focus by chunk id) beside Chroma's metadata
   filter (the baseline), same process, same questions; and how many of the
   filter's candidates it finds. Chunks carry a publication day, the newest
   on the day the store is built, spread evenly over three years, and one
@@ -54,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
+    from rag.query.filters import Filters
     from rag.settings import Settings
 
 from bench.common import (
@@ -289,27 +291,31 @@ def dated(number: int, end: date) -> dict[str, Any]:
 def windows(home: Path) -> dict[str, Any]:
     """Dense top-50 inside windows of growing size: as a question runs it, and with Chroma's filter."""
     from rag.assistant import Assistant
-    from rag.query.dense import RANK_MAX, RESTRICT_MAX, nearest_within
+    from rag.query.dense import RANK_MAX, RESTRICT_MAX, chunk_ids_of, nearest_within
     from rag.query.filters import Filters
     from rag.settings import Settings
 
     assistant = Assistant(Settings(home=home))
-    store, lexical = assistant.store, assistant.retriever.lexical
+    store, lexical, first_chunks = assistant.store, assistant.retriever.lexical, assistant.event_members
     end = date.fromisoformat((home / "newest-day").read_text())
     spans = {"a day": 1, "a week": 7, "a month": 30, "a year": 365}
     chosen = {name: Filters(since=end - timedelta(days=days - 1), until=end) for name, days in spans.items()}
     chosen["before the last year"] = Filters(until=end - timedelta(days=365))
+    chosen["a follow-up's focus: 3 articles, 2 events"] = focus_of(assistant.settings.events_path)
     vectors = [assistant.embedder.embed_query(question) for question in dev_questions()[:WINDOW_QUESTIONS]]
     today = date.today()
     rows = []
     for name, filters in chosen.items():
-        inside = lexical.count(filters)
-        way = (
-            "ranked here" if inside <= RANK_MAX else "restricted to ids" if inside <= RESTRICT_MAX else "deep"
-        )
+        if filters.articles or filters.events:
+            ids = chunk_ids_of(store, first_chunks, filters.articles, filters.events, RANK_MAX)
+            inside, way = (len(ids), "read by id") if ids is not None else (-1, "Chroma filter")
+        else:
+            inside = lexical.count(filters)
+            way = "ranked here" if inside <= RANK_MAX else "deep"
+            way = "restricted to ids" if RANK_MAX < inside <= RESTRICT_MAX else way
 
         def ours(vector: np.ndarray, filters: Filters = filters) -> list[tuple[str, float]]:
-            return nearest_within(store, lexical, vector, 50, filters, today=today)
+            return nearest_within(store, lexical, vector, 50, filters, today=today, first_chunks=first_chunks)
 
         def chroma(vector: np.ndarray, filters: Filters = filters) -> list[tuple[str, float]]:
             return store.nearest(vector, 50, where=filters.where(today=today))
@@ -330,6 +336,19 @@ def windows(home: Path) -> dict[str, Any]:
             }
         )
     return {"windows": rows}
+
+
+def focus_of(events_path: Path) -> Filters:
+    """Three articles and the events of two others, as a conversation's focus holds them."""
+    import sqlite3
+    from contextlib import closing
+
+    from rag.query.filters import Filters
+
+    with closing(sqlite3.connect(f"file:{events_path}?mode=ro", uri=True)) as db:
+        rows = db.execute("SELECT article_id, event_id FROM events WHERE head != '' LIMIT 5").fetchall()
+    articles, events = [article for article, _ in rows[:3]], [event for _, event in rows[3:]]
+    return Filters(articles=tuple(articles), events=tuple(events))
 
 
 def timed_vectors(
