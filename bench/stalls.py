@@ -18,6 +18,8 @@ from collections import Counter, deque
 from itertools import pairwise
 from types import FrameType
 
+from bench.common import ROOT
+
 INTERVAL_SECONDS = 0.005
 KEPT_SAMPLES = 20_000
 
@@ -27,7 +29,7 @@ def _where(frame: FrameType | None, depth: int = 3) -> str:
     places = []
     while frame is not None and len(places) < depth:
         code = frame.f_code
-        name = code.co_filename.rsplit("site-packages/", 1)[-1].rsplit("/main/", 1)[-1]
+        name = code.co_filename.rsplit("site-packages/", 1)[-1].removeprefix(f"{ROOT}/")
         places.append(f"{name}:{code.co_name}:{frame.f_lineno}")
         frame = frame.f_back
     return " < ".join(places)
