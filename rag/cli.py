@@ -291,7 +291,7 @@ def _ingest(
     if paths:
         report = assistant.ingest(paths, prune=prune, progress=_bar("ingest", "article", quiet))
         for skipped in report.skipped:
-            click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+            click.echo(str(skipped), err=True)
         click.echo(report.summary())
     if feeds or urls:
         fetched = assistant.ingest_urls(
@@ -303,7 +303,7 @@ def _ingest(
         for error in fetched.collected.errors:
             click.echo(f"failed {error.source}: {error.reason}", err=True)
         for skipped in fetched.ingest.skipped if fetched.ingest else ():
-            click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+            click.echo(str(skipped), err=True)
         click.echo(fetched.summary())
         if fetched.failed:
             ctx.exit(1)

@@ -30,6 +30,9 @@ class Skipped:
     path: str
     reason: str
 
+    def __str__(self) -> str:
+        return f"skipped {self.path}: {self.reason}"
+
 
 class LoadError(ValueError):
     """A file that cannot be read as an article."""

@@ -57,7 +57,7 @@ def watch(
         for error in report.collected.errors:
             say(f"  failed {error.source}: {error.reason}")
         for skipped in report.ingest.skipped if report.ingest else ():
-            say(f"  skipped {skipped.path}: {skipped.reason}")
+            say(f"  {skipped}")
         stop.wait(interval)
     return polls
 
