@@ -291,7 +291,7 @@ def dated(number: int, end: date) -> dict[str, Any]:
 def windows(home: Path) -> dict[str, Any]:
     """Dense top-50 inside windows of growing size: as a question runs it, and with Chroma's filter."""
     from rag.assistant import Assistant
-    from rag.query.dense import RANK_MAX, RESTRICT_MAX, chunk_ids_of, nearest_within
+    from rag.query.dense import RANK_MAX, RESTRICT_MAX, focus_ids, nearest_within
     from rag.query.filters import Filters
     from rag.settings import Settings
 
@@ -307,7 +307,7 @@ def windows(home: Path) -> dict[str, Any]:
     rows = []
     for name, filters in chosen.items():
         if filters.articles or filters.events:
-            ids = chunk_ids_of(store, first_chunks, filters.articles, filters.events, RANK_MAX)
+            ids = focus_ids(store, first_chunks, filters)
             inside, way = (len(ids), "read by id") if ids is not None else (-1, "Chroma filter")
         else:
             inside = lexical.count(filters)
@@ -315,7 +315,8 @@ def windows(home: Path) -> dict[str, Any]:
             way = "restricted to ids" if RANK_MAX < inside <= RESTRICT_MAX else way
 
         def ours(vector: np.ndarray, filters: Filters = filters) -> list[tuple[str, float]]:
-            return nearest_within(store, lexical, vector, 50, filters, today=today, first_chunks=first_chunks)
+            focus = focus_ids(store, first_chunks, filters)
+            return nearest_within(store, lexical, vector, 50, filters, today=today, focus=focus)
 
         def chroma(vector: np.ndarray, filters: Filters = filters) -> list[tuple[str, float]]:
             return store.nearest(vector, 50, where=filters.where(today=today))

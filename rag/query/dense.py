@@ -21,8 +21,9 @@ chosen by how many chunks pass:
 A conversation's focus (its articles and events) is not in the lexical
 index, but the event index keeps each article's first chunk id, and the
 rest follow from it: a follow-up's focus is ranked here from its chunks'
-vectors read by id, the Chroma filter kept for a focus the index cannot
-name (or too large to rank here). An event filter alone keeps the Chroma filter.
+vectors read by id (and the lexical side searches among the same ids), the
+Chroma filter kept for a focus the index cannot name (or too large to rank
+here). An event filter alone keeps the Chroma filter.
 """
 
 from __future__ import annotations
@@ -65,18 +66,19 @@ def nearest_within(
     rank_max: int = RANK_MAX,
     restrict_max: int = RESTRICT_MAX,
     deep_max: int = DEEP_MAX,
-    first_chunks: FirstChunks | None = None,
+    focus: Sequence[str] | None = None,
 ) -> list[tuple[str, float]]:
     """Ids of the `n` nearest chunks that pass `filters`, with their cosine similarity, best first.
 
-    An `until` of `today` or later is not applied here (see `Filters.where`): the retriever checks it
-    on the candidates.
+    `focus`: the chunk ids of the filters' articles and events, when the event index names them
+    (`focus_ids`). An `until` of `today` or later is not applied here (see `Filters.where`): the
+    retriever checks it on the candidates.
     """
     where = filters.where(today=today)
     if where is None:
         return store.nearest(vector, n)
-    if first_chunks is not None and (filters.articles or filters.events):
-        return _nearest_in_focus(store, lexical, first_chunks, vector, n, filters, today, rank_max)
+    if focus is not None:
+        return _nearest_in_focus(store, lexical, focus, vector, n, filters, today)
     if not lexical.holds(filters):
         return store.nearest(vector, n, where=where)
     inside = lexical.count(filters)
@@ -98,21 +100,30 @@ def nearest_within(
 def _nearest_in_focus(
     store: ChromaStore,
     lexical: LexicalIndex,
-    first_chunks: FirstChunks,
+    focus: Sequence[str],
     vector: np.ndarray,
     n: int,
     filters: Filters,
     today: date,
-    rank_max: int,
 ) -> list[tuple[str, float]]:
-    """The nearest chunks of the focus's articles and events, ranked here, within the other filters."""
-    ids = chunk_ids_of(store, first_chunks, filters.articles, filters.events, rank_max)
+    """The nearest chunks of the focus, ranked here, within the other filters."""
     rest = replace(filters, articles=(), events=())
-    if ids is None or not lexical.holds(rest):
+    if not lexical.holds(rest):
         return store.nearest(vector, n, where=filters.where(today=today))
+    ids = list(focus)
     if rest.where(today=today) is not None:
         ids = lexical.ids(rest, len(ids), among=ids)
     return _ranked(vector, *store.vectors(ids))[:n]
+
+
+def focus_ids(
+    store: ChromaStore, first_chunks: FirstChunks | None, filters: Filters, limit: int = RANK_MAX
+) -> list[str] | None:
+    """The chunk ids of a follow-up's focus (the filters' articles and events), both retrievers search
+    among; None when there is no focus or it cannot be named by id (see `chunk_ids_of`)."""
+    if first_chunks is None or not (filters.articles or filters.events):
+        return None
+    return chunk_ids_of(store, first_chunks, filters.articles, filters.events, limit)
 
 
 def chunk_ids_of(

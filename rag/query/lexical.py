@@ -30,11 +30,15 @@ class LexicalIndex:
     def __init__(self, lexical: LexicalStore) -> None:
         self.lexical = lexical
 
-    def search(self, query: str, k: int, filters: Filters | None = None) -> list[LexicalHit]:
-        """Up to `k` chunks with a positive BM25 score, within the filters' days and source."""
+    def search(
+        self, query: str, k: int, filters: Filters | None = None, among: Sequence[str] | None = None
+    ) -> list[LexicalHit]:
+        """Up to `k` chunks with a positive BM25 score, within the filters' days and source (and
+        `among` these ids: a follow-up's focus, ranked within itself rather than picked out of the
+        archive's best)."""
         return [
             LexicalHit(id_, score)
-            for id_, score in self.lexical.search(query, k, **_fields(filters or Filters()))
+            for id_, score in self.lexical.search(query, k, among=among, **_fields(filters or Filters()))
             if score > 0
         ]
 

@@ -19,7 +19,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from rag.components.vector_store import ChromaStore, StoredChunk
-from rag.query.dense import nearest_within
+from rag.query.dense import focus_ids, nearest_within
 from rag.query.filters import Filters, day_number, from_day_number
 from rag.query.lexical import LexicalIndex
 from rag.query.stories import one_per_story
@@ -128,16 +128,11 @@ class HybridRetriever(BaseRetriever):
         filters = filters if filters is not None else self.filters
         vector = self.embedder.embed_query(query) if vector is None else vector
         fetch = max(self.fetch_k, k)
+        focus = focus_ids(self.store, self.first_chunks, filters)
         dense = nearest_within(
-            self.store,
-            self.lexical,
-            vector,
-            fetch,
-            filters,
-            today=date.today(),
-            first_chunks=self.first_chunks,
+            self.store, self.lexical, vector, fetch, filters, today=date.today(), focus=focus
         )
-        lexical = self.lexical.search(query, fetch, filters)
+        lexical = self.lexical.search(query, fetch, filters, among=focus)
         lexical_ids = [(hit.id, hit.score) for hit in lexical]
         fused = self.fuse(dense, lexical_ids)
         # One read for the candidates' text; a chunk deleted since BM25 was built is simply not returned.

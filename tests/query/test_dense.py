@@ -5,7 +5,8 @@ Whichever way the window is applied (the window's vectors ranked here, a Chroma 
 window's ids, or a deeper unfiltered search kept by the lexical index), the candidates are the ones
 Chroma's own filter returns. The thresholds that choose the way are lowered so this small archive takes
 each of them. A conversation's focus (articles, events) is ranked from its chunks' vectors, read by id from
-the first chunk ids the event index keeps, and again gives what the filter gives.
+the first chunk ids the event index keeps, and again gives what the filter gives; BM25 searches among the
+same ids.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 from rag.assistant import Assistant
 from rag.ingest.events import EventHeads
 from rag.ingest.loaders import load_file
-from rag.query.dense import nearest_within
+from rag.query.dense import focus_ids, nearest_within
 from rag.query.filters import Filters
 from rag.text.sentences import split_sentences
 from tests.paths import SEED_ARTICLE, SEED_ARTICLE_ID
@@ -133,7 +134,7 @@ def test_a_conversations_focus_is_ranked_from_its_chunks_read_by_id(
         N,
         filters,
         today=TODAY,
-        first_chunks=archive.event_members,
+        focus=focus_ids(archive.store, archive.event_members, filters),
     )
     assert expected, "the focus holds chunks"
     assert [id_ for id_, _ in found] == [id_ for id_, _ in expected]
@@ -146,10 +147,38 @@ def test_a_focus_the_event_index_cannot_name_is_filtered_by_chroma(archive: Assi
     filters = _focus(archive, slice(5, 7), slice(30, 31))
     vector = archive.embedder.embed_query(QUESTION)
     unnamed = EventHeads(tmp_path / "no-event-index.sqlite")
+    focus = focus_ids(archive.store, unnamed, filters)
     found = nearest_within(
-        archive.store, archive.retriever.lexical, vector, N, filters, today=TODAY, first_chunks=unnamed
+        archive.store, archive.retriever.lexical, vector, N, filters, today=TODAY, focus=focus
     )
+    assert focus is None
     assert found == archive.store.nearest(vector, N, where=filters.where(today=TODAY))
+
+
+def test_a_follow_ups_bm25_side_ranks_the_focus_not_the_whole_archive(
+    archive: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The archive's best BM25 hits are other articles' chunks, which the focus then drops: the focus's own
+    chunks would never reach fusion from the lexical side. Searched among the focus's ids, they do."""
+    filters = _focus(archive, slice(5, 7), slice(0, 0))
+    in_focus = set(focus_ids(archive.store, archive.event_members, filters) or ())
+    lexical, fetch = archive.retriever.lexical, 3
+    archive_wide = [hit.id for hit in lexical.search(QUESTION, fetch, filters)]
+    assert archive_wide and not in_focus & set(archive_wide), (
+        "this test needs the archive's best outside the focus"
+    )
+    searched: list[str] = []
+    search = lexical.search
+
+    def recorded(*args: object, **kwargs: object) -> object:
+        hits = search(*args, **kwargs)
+        searched.extend(hit.id for hit in hits)
+        return hits
+
+    monkeypatch.setattr(lexical, "search", recorded)
+    archive.retriever.model_copy(update={"fetch_k": fetch, "k": fetch}).search(QUESTION, filters=filters)
+    assert searched, "the lexical side found nothing in the focus"
+    assert set(searched) <= in_focus
 
 
 def test_no_filter_is_a_plain_search(archive: Assistant) -> None:

@@ -141,10 +141,11 @@ class LexicalStore:
         days: tuple[int, int] | None = None,
         source: str | None = None,
         outlets: Sequence[str] = (),
+        among: Sequence[str] | None = None,
     ) -> list[tuple[str, float]]:
         """Up to `k` (id, BM25 score), best first; only chunks published within `days` (inclusive
-        YYYYMMDD numbers; a chunk with no day counts as day 0), from `source` and from one of
-        `outlets`, when given.
+        YYYYMMDD numbers; a chunk with no day counts as day 0), from `source`, from one of
+        `outlets` and `among` these ids, when given.
 
         The filters are part of the query, so a narrow window costs no more than a wide one (checking
         hits one by one after the search paged through a million of them when few passed).
@@ -152,7 +153,7 @@ class LexicalStore:
         import tantivy
 
         terms = sorted(set(index_terms(query)))
-        if not terms or k <= 0:
+        if not terms or k <= 0 or (among is not None and not among):
             return []
         words = tantivy.Query.boolean_query(
             [
@@ -163,7 +164,7 @@ class LexicalStore:
                 for term in terms
             ]
         )
-        clauses = [(tantivy.Occur.Must, words), *self._filters(days, source, outlets)]
+        clauses = [(tantivy.Occur.Must, words), *self._filters(days, source, outlets, among)]
         searcher = self._searcher()
         hits = searcher.search(tantivy.Query.boolean_query(clauses), k).hits
         return [(searcher.doc(address)["id"][0], float(score)) for score, address in hits]
@@ -203,13 +204,18 @@ class LexicalStore:
         """The filters alone as one query (every chunk when there are none)."""
         import tantivy
 
-        clauses = self._filters(days, source, outlets)
-        if among is not None:
-            clauses.append((tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "id", list(among))))
+        clauses = self._filters(days, source, outlets, among)
         return tantivy.Query.boolean_query(clauses) if clauses else tantivy.Query.all_query()
 
-    def _filters(self, days: tuple[int, int] | None, source: str | None, outlets: Sequence[str]) -> list[Any]:
-        """The filters as Must clauses: published within `days`, from `source`, from one of `outlets`."""
+    def _filters(
+        self,
+        days: tuple[int, int] | None,
+        source: str | None,
+        outlets: Sequence[str],
+        among: Sequence[str] | None = None,
+    ) -> list[Any]:
+        """The filters as Must clauses: published within `days`, from `source`, from one of `outlets`,
+        one of the chunks `among`."""
         import tantivy
 
         clauses = []
@@ -223,6 +229,8 @@ class LexicalStore:
                 for outlet in outlets
             ]
             clauses.append((tantivy.Occur.Must, tantivy.Query.boolean_query(any_outlet)))
+        if among is not None:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "id", list(among))))
         return clauses
 
     def _within(self, low: int, high: int) -> Any:
