@@ -27,9 +27,10 @@ same. The timed questions are that dataset's real questions.
   articles, two events), as a question runs it (`rag.query.dense`: the
   window from tantivy, the focus by chunk id) beside Chroma's metadata
   filter (the baseline), same process, same questions; and how many of the
-  filter's candidates it finds. Chunks carry a publication day, the newest
-  on the day the store is built, spread evenly over three years, and one
-  of eight outlets.
+  filter's candidates it finds. For the focus, BM25 too: its top 50 among
+  the focus's chunk ids against the whole archive's top 50 kept to the
+  focus. Chunks carry a publication day, the newest on the day the store
+  is built, spread evenly over three years, and one of eight outlets.
 - freshness (at the largest hybrid size): a serving process answers a
   question in a loop while another process ingests --fresh new articles
   with the real model; reported: seconds from the ingest's end until the
@@ -336,7 +337,40 @@ def windows(home: Path) -> dict[str, Any]:
                 "same_candidates": same / max(1, sum(len(b) for b in expected)),
             }
         )
-    return {"windows": rows}
+    focus = chosen["a follow-up's focus: 3 articles, 2 events"]
+    return {"windows": rows, "focus_bm25": focus_bm25(assistant, focus, dev_questions()[:WINDOW_QUESTIONS])}
+
+
+def focus_bm25(assistant: Any, filters: Filters, questions: list[str]) -> dict[str, Any]:
+    """BM25 top-50 for a follow-up's focus: among the focus's chunk ids (as a question runs it) against
+    the whole archive's top-50 kept to the focus (before), same questions: hits and milliseconds."""
+    from rag.query.dense import focus_ids
+
+    lexical, focus = assistant.retriever.lexical, focus_ids(assistant.store, assistant.event_members, filters)
+    kept = set(focus or ())
+
+    def among(question: str) -> list[str]:
+        return [hit.id for hit in lexical.search(question, 50, filters, among=focus)]
+
+    def archive_wide(question: str) -> list[str]:
+        return [hit.id for hit in lexical.search(question, 50, filters) if hit.id in kept]
+
+    found = {}
+    for name, search in (("among", among), ("archive", archive_wide)):
+        search(questions[0])
+        hits, seconds = [], []
+        for question in questions:
+            started = time.perf_counter()
+            hits.append(len(search(question)))
+            seconds.append(time.perf_counter() - started)
+        found[name] = {
+            "focus_chunks": len(kept),
+            "questions_with_hits": sum(1 for count in hits if count),
+            "mean_hits": sum(hits) / len(hits),
+            "p50_ms": percentile_ms(seconds, 50),
+            "p95_ms": percentile_ms(seconds, 95),
+        }
+    return found
 
 
 def focus_of(events_path: Path) -> Filters:
@@ -711,6 +745,26 @@ def report(results: list[dict[str, float]]) -> None:
                 ]
                 for r in windowed
                 for w in r["windows"]
+            ],
+        )
+    focused = [r for r in windowed if "focus_bm25" in r]
+    if focused:
+        print_table(
+            f"BM25 top-50 for a follow-up's focus, {WINDOW_QUESTIONS} dev questions: among the focus's "
+            "chunk ids against the whole archive's top-50 kept to the focus (baseline), same process",
+            ["chunks", "focus chunks", "way", "questions with hits", "mean hits", "p50 ms", "p95"],
+            [
+                [
+                    r["chunks"],
+                    f["focus_chunks"],
+                    "among the focus" if name == "among" else "archive, then kept (baseline)",
+                    f["questions_with_hits"],
+                    f"{f['mean_hits']:.1f}",
+                    f["p50_ms"],
+                    f["p95_ms"],
+                ]
+                for r in focused
+                for name, f in r["focus_bm25"].items()
             ],
         )
     fresh = [r for r in results if "found_after_ingest_1_s" in r]
