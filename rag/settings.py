@@ -66,6 +66,14 @@ class Settings(BaseSettings):
         description="How often a serving process checks whether another process has ingested, and "
         "if so reopens the embedded Chroma store in the background (a server needs no reopening).",
     )
+    index_process_min_chunks: int = Field(
+        100_000,
+        ge=0,
+        description="A serving process that follows an embedded store of at least this many chunks keeps "
+        "its Chroma client in a child process: replacing it after another process's ingest then never "
+        "pauses questions (in-process, freeing the old index held every question 0.6 s at 1M chunks). "
+        "0: always.",
+    )
     store_stale_seconds: float = Field(
         60,
         gt=0,

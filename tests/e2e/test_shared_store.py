@@ -15,6 +15,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from rag.assistant import Assistant
 from rag.components.lexical_store import LexicalRow
 from rag.components.vector_store import ChromaStore, StoreError
@@ -32,8 +34,15 @@ village in the hills below the observatory. The comet will pass closest to the S
 COMET_QUESTION = "What did the Elbrin observatory name the comet it found?"
 
 
-def test_a_running_process_finds_an_article_another_process_ingested(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path / "home", store_follow_seconds=0.5)
+# Where a serving process keeps its Chroma client: small stores here, large ones in a child process.
+CLIENTS = {"in this process": 1_000_000, "in a child process": 0}
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_a_running_process_finds_an_article_another_process_ingested(tmp_path: Path, client: str) -> None:
+    settings = Settings(
+        home=tmp_path / "home", store_follow_seconds=0.5, index_process_min_chunks=CLIENTS[client]
+    )
     background = tmp_path / "background"
     write_articles(background, 150, sentences_per_article=5)
     reader = Assistant(settings)
@@ -91,6 +100,59 @@ def test_following_an_ingest_stops_the_client_it_replaced(tmp_path: Path) -> Non
         time.sleep(0.05)
     assert SharedSystemClient._identifier_to_system[str(settings.store_path)] is not replaced
     assert "Talvora" in reader.ask(COMET_QUESTION).text
+
+
+def test_a_client_in_a_child_process_is_replaced_by_a_fresh_child_and_the_old_one_ends(
+    tmp_path: Path,
+) -> None:
+    """Following an ingest starts another child and kills the one it replaced: the kernel frees that
+    index, where stopping an in-process client frees it holding this process's GIL (0.6 s at 1M chunks)."""
+    settings = Settings(home=tmp_path / "home", store_follow_seconds=0.3, index_process_min_chunks=0)
+    reader = Assistant(settings)
+    reader.ingest([CORPUS])
+    first = reader.store.index_pid
+    assert first is not None and _running(first)
+    assert "Talvora" not in reader.ask(COMET_QUESTION).text
+    finished = ingest_comet(settings.home, tmp_path / "news")
+
+    while _running(first):
+        assert time.monotonic() - finished < 30, "the replaced child still runs 30 s on"
+        time.sleep(0.05)
+    assert reader.store.index_pid not in (None, first)
+    assert "Talvora" in reader.ask(COMET_QUESTION).text
+
+
+def test_the_child_process_ends_with_its_serving_process_even_killed(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    Assistant(Settings(home=home)).ingest([CORPUS])
+    serve = (
+        "import time; from rag.assistant import Assistant; "
+        "print(Assistant().store.index_pid, flush=True); time.sleep(600)"
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-c", serve],
+        env={**os.environ, "RAG_HOME": str(home), "RAG_INDEX_PROCESS_MIN_CHUNKS": "0"},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    child = int(server.stdout.readline())
+    assert _running(child)
+    server.kill()
+    server.wait()
+    deadline = time.monotonic() + 15
+    while _running(child):
+        assert time.monotonic() < deadline, "the child outlived its serving process by 15 s"
+        time.sleep(0.1)
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` runs (an exited child not yet reaped by whoever adopted it does not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status and "\nState:\tX" not in status
 
 
 def test_a_replaced_client_another_store_of_the_process_still_uses_keeps_serving_it(tmp_path: Path) -> None:

@@ -18,6 +18,12 @@ store cannot be followed (the stamp unreadable, the reopen failing) for longer
 than `store_stale_seconds`, questions are refused with one line saying so
 rather than answered from what the process loaded earlier. With a Chroma
 server every process already sees every write.
+
+Stopping a replaced client frees its index with the GIL held (643 ms at a
+million chunks, every question of that moment waiting), so a serving process
+following a store of `index_process_min_chunks` or more keeps its client in a
+child process (`index_process`), replaced by starting a fresh child and
+killing the old one.
 """
 
 from __future__ import annotations
@@ -38,16 +44,14 @@ from urllib.parse import urlparse
 import numpy as np
 from filelock import FileLock
 
+from rag.components.vector_store.errors import StoreError
+from rag.components.vector_store.index_process import IndexProcess, IndexProcessError, RemoteCollection
 from rag.settings import Settings
 
 Where = dict[str, Any]
 log = logging.getLogger(__name__)
 # How long opening a local store waits for another process that is creating it.
 OPEN_WAIT_SECONDS = 120
-
-
-class StoreError(RuntimeError):
-    """The store cannot be opened or used; the message says how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -88,8 +92,12 @@ class ChromaStore:
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
         self.settings = settings
         self.location = settings.chroma_url or str(settings.store_path)
+        self.client: Any = None
         self._follower: threading.Thread | None = None
-        # Clients replaced by a reopen, stopped at the next check (their searches have ended by then).
+        # The child process holding this store's client, once `follow` moved it there (then `client` is None).
+        self._index_process: IndexProcess | None = None
+        # Clients (or index processes) replaced by a reopen, stopped at the next check (their searches
+        # have ended by then).
         self._retired: list[Any] = []
         self._written: float | None = None
         self._seen: float | None = None  # the stamp of the last ingest this process's client reflects
@@ -162,10 +170,16 @@ class ChromaStore:
 
     # following other processes' writes
     def follow(self) -> None:
-        """From now on, pick up other processes' ingests within `store_follow_seconds` (embedded store)."""
+        """From now on, pick up other processes' ingests within `store_follow_seconds` (embedded store);
+        a store of `index_process_min_chunks` or more moves its client to a child process first."""
         if self.settings.chroma_url or self._follower is not None:
             return
         self._seen = self.last_ingest()
+        if self.count() >= self.settings.index_process_min_chunks:
+            try:
+                self._reopen(in_child=True)
+            except IndexProcessError as error:  # the client stays here: answers go on, reopens stall
+                log.warning("kept the client of %s in this process: %s", self.location, error)
         self._follower = threading.Thread(
             target=self._follow, args=(self._seen,), name="chroma-follow", daemon=True
         )
@@ -176,6 +190,9 @@ class ChromaStore:
             time.sleep(self.settings.store_follow_seconds)
             self._stop_retired()
             try:
+                if self._index_process is not None and not self._index_process.alive():
+                    log.warning("the index process of %s stopped; starting another", self.location)
+                    self._reopen()
                 stamp = self.last_ingest()
                 if stamp != seen and stamp != self._written:
                     self._reopen()
@@ -197,12 +214,24 @@ class ChromaStore:
                 f"({reason}); restart it to answer from the current articles"
             )
 
-    def _reopen(self) -> None:
-        """Open a fresh client (the only way to see another process's vectors), load it, then swap it in."""
+    def _reopen(self, in_child: bool = False) -> None:
+        """Open a fresh client (the only way to see another process's vectors), load it, then swap it in:
+        in a child process when `in_child` or when the client is already in one."""
         import chromadb
         from chromadb.api.client import SharedSystemClient
         from chromadb.config import Settings as ChromaSettings
 
+        if in_child or self._index_process is not None:
+            process = IndexProcess(self.settings.store_path, self.collection.name)
+            # The first move leaves this process's client to stop; later ones, the previous child.
+            old = self._index_process or SharedSystemClient._identifier_to_system.pop(
+                str(self.settings.store_path), None
+            )
+            self._index_process, self.client = process, None
+            self.collection = RemoteCollection(process, self.collection.name)
+            if old is not None:
+                self._retired.append(old)
+            return
         # Chroma shares one client per path within a process; drop ours so a new one is made.
         old = SharedSystemClient._identifier_to_system.pop(str(self.settings.store_path), None)
         client = chromadb.PersistentClient(
@@ -220,22 +249,33 @@ class ChromaStore:
         """Stop the clients the last reopen replaced, which frees the vector index each loaded, and
         hand the freed memory back to the system."""
         retired, self._retired = self._retired, []
+        stopped = False
         for system in retired:
+            if isinstance(system, IndexProcess):
+                system.stop()  # its memory is the child's: nothing of this process to trim
+                continue
             if _in_use(system):
                 continue
             try:
                 system.stop()
+                stopped = True
             except Exception as error:  # a client that will not stop costs memory, not answers
                 log.warning("could not stop a replaced client of %s: %s", self.location, _first_line(error))
-        if retired:
+        if stopped:
             _trim_heap()
+
+    @property
+    def index_pid(self) -> int | None:
+        """The child process holding this store's client, when `follow` moved it to one."""
+        return self._index_process.pid if self._index_process is not None else None
 
     # reading
     def count(self) -> int:
         return self.collection.count()
 
     def last_ingest(self) -> float | None:
-        value = (self.client.get_collection(self.collection.name).metadata or {}).get("last_ingest")
+        fresh = self.collection if self.client is None else self.client.get_collection(self.collection.name)
+        value = (fresh.metadata or {}).get("last_ingest")
         return float(value) if value is not None else None
 
     def seen_ingest(self) -> float | None:
