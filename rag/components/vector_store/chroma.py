@@ -201,6 +201,7 @@ class ChromaStore:
         """Open a fresh client (the only way to see another process's vectors), load it, then swap it in."""
         import chromadb
         from chromadb.api.client import SharedSystemClient
+        from chromadb.api.types import Embedding
         from chromadb.config import Settings as ChromaSettings
 
         # Chroma shares one client per path within a process; drop ours so a new one is made.
@@ -211,7 +212,9 @@ class ChromaStore:
         collection = client.get_collection(self.collection.name)
         sample = collection.get(limit=1, include=["embeddings"])["embeddings"]
         if sample is not None and len(sample):
-            collection.query(query_embeddings=[sample[0]], n_results=1, include=[])  # loads the index now
+            # A query loads the index now; get() is typed to return three forms, query() to take this one.
+            vector: Embedding = np.asarray(sample[0], dtype=np.float32)
+            collection.query(query_embeddings=[vector], n_results=1, include=[])
         self.client, self.collection = client, collection
         if old is not None:
             self._retired.append(old)
