@@ -34,8 +34,10 @@ run: install-run
 	$(BIN)/rag ingest corpus
 	$(BIN)/rag web
 
+# mypy checks rag/ and ui/ ([tool.mypy] in pyproject.toml): implementations against their Protocols.
 test: install browser
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 # Speed and memory next to a baseline measured in the same run; tables on stdout, JSON in bench/results/.
@@ -75,6 +77,7 @@ docs: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m docs.settings_table --check
 
 clean:

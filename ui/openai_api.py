@@ -58,9 +58,11 @@ class ApiError(Exception):
         self.status, self.message, self.kind, self.param, self.code = status, message, kind, param, code
         self.headers = headers
 
+    def body(self) -> dict[str, Any]:
+        return {"error": {"message": self.message, "type": self.kind, "param": self.param, "code": self.code}}
+
     def response(self) -> JSONResponse:
-        body = {"error": {"message": self.message, "type": self.kind, "param": self.param, "code": self.code}}
-        return JSONResponse(body, status_code=self.status, headers=self.headers)
+        return JSONResponse(self.body(), status_code=self.status, headers=self.headers)
 
 
 class Message(BaseModel):
@@ -237,7 +239,7 @@ class Reply:
             answer = await run_in_threadpool(ask)
         except Exception as error:  # the status line is gone: the error travels as an event, in one line
             refused = error if isinstance(error, ApiError) else _failure(error)
-            yield f"data: {refused.response().body.decode()}\n\n"
+            yield f"data: {json.dumps(refused.body())}\n\n"
             yield "data: [DONE]\n\n"
             return
         for line in reply_markdown(answer).splitlines(keepends=True):

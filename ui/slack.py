@@ -250,8 +250,9 @@ class _Responder:
         from ui.slack_blocks import HELP, LOOKING
 
         replies = client.conversations_replies(channel=channel, ts=event["thread_ts"], limit=50)
+        messages: list[dict[str, Any]] = replies.get("messages", [])
         turns = []
-        for message in replies.get("messages", []):
+        for message in messages:
             if float(message.get("ts", 0)) >= float(event["ts"]) or message.get("text") in (LOOKING, HELP):
                 continue
             from_bot = bool(message.get("bot_id")) or message.get("user") == bot_user_id

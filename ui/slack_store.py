@@ -138,7 +138,8 @@ class SlackStore:
 
     def followed(self, team: str | None = None, channel: str | None = None) -> list[Followed]:
         """Subscriptions, oldest first; of one channel of one workspace when given."""
-        query, args = "SELECT * FROM stories", ()
+        query = "SELECT * FROM stories"
+        args: tuple[str, ...] = ()
         if team is not None and channel is not None:
             query, args = query + " WHERE team = ? AND channel = ?", (team, channel)
         with self._lock:

@@ -130,7 +130,8 @@ class StoryWatch:
                 channel=owed.channel, oldest=since, include_all_metadata=True, limit=200
             )
         mark = post_metadata(owed)
-        return any(message.get("metadata") == mark for message in reply.get("messages", []))
+        messages: list[dict[str, Any]] = reply.get("messages", [])
+        return any(message.get("metadata") == mark for message in messages)
 
 
 def post_metadata(owed: Owed) -> dict[str, Any]:

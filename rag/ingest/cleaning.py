@@ -268,8 +268,8 @@ def clean_text(title: str, body: str) -> str:
     """The article body without furniture, repeated title or blank-line runs."""
     body = unicodedata.normalize("NFC", body.replace("\r\n", "\n").replace("\r", "\n"))
     body = _SPACES.sub(" ", _CONTROL.sub("", body))
-    kept = [_without_furniture(line.rstrip()) for line in body.split("\n")]
-    kept = _drop_leading_title(title, [line for line in kept if line is not None])
+    lines = [_without_furniture(line.rstrip()) for line in body.split("\n")]
+    kept = _drop_leading_title(title, [line for line in lines if line is not None])
     return _collapse_blank_lines(kept).strip("\n")
 
 

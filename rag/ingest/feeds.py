@@ -9,9 +9,10 @@ done again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -79,10 +80,15 @@ def _entry_text(entry: Any) -> str:
 
 
 def _entry_date(entry: Any) -> date | None:
+    """The entry's day in UTC, as feedparser normalizes it; None when no date fits in a `date`.
+
+    A zero time written east of Greenwich (0001-01-01T00:00:00+01:00) falls in year 0 in UTC.
+    """
     for key in ("published_parsed", "updated_parsed"):
         value = entry.get(key)
         if value:
-            return datetime(*value[:6], tzinfo=UTC).date()
+            with contextlib.suppress(ValueError):
+                return date(value.tm_year, value.tm_mon, value.tm_mday)
     return None
 
 

@@ -215,7 +215,8 @@ class Fetcher:
             response = self._follow(f"{origin}/robots.txt", ("text/plain",), {}, robots=False)
         except FetchError as error:
             unreachable = error.status is None or error.status >= 500
-            rules.disallow_all, rules.allow_all = unreachable, not unreachable
+            # The flags RobotFileParser.read() itself sets on a 4xx; typeshed does not declare them.
+            rules.disallow_all, rules.allow_all = unreachable, not unreachable  # type: ignore[attr-defined]
             return rules
         rules.parse(response.body.decode("utf-8", errors="replace").splitlines())
         return rules

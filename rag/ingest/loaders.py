@@ -11,12 +11,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from rag.ingest.cleaning import clean_text
 from rag.schema import Article
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Document
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
 _BODY_KEYS = ("body", "text", "content")
@@ -159,11 +162,19 @@ def _first_heading(body: str) -> str | None:
     return None
 
 
-def _from_html(html: str, article_id: str) -> Article:
+def extract_html(html: str, url: str | None = None) -> Document | None:
+    """The page's main text and metadata as trafilatura finds them; None when it finds nothing."""
     import trafilatura
+    from trafilatura.settings import Document
 
-    document = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
-    if document is None or not (document.text or "").strip():
+    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    # Its return type also admits the dict of the deprecated as_dict=True, which is never asked for.
+    return document if isinstance(document, Document) else None
+
+
+def _from_html(html: str, article_id: str) -> Article:
+    document = extract_html(html)
+    if document is None or not document.text or not document.text.strip():
         raise LoadError("no article text found in the HTML")
     return Article(
         id=article_id,

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from rag.ingest.cleaning import clean_text
 from rag.ingest.feeds import FeedItem
-from rag.ingest.loaders import parse_date
+from rag.ingest.loaders import extract_html, parse_date
 from rag.schema import Article
 
 _TRACKING = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid")
@@ -36,13 +36,9 @@ def canonical_url(url: str) -> str:
 
 def article_from_page(html: bytes, url: str, item: FeedItem | None = None) -> Article:
     """The page's main text, title, author, outlet and date (trafilatura/htmldate); the feed fills gaps."""
-    import trafilatura
-
-    document = trafilatura.bare_extraction(
-        html.decode("utf-8", errors="replace"), url=url, with_metadata=True, include_comments=False
-    )
+    document = extract_html(html.decode("utf-8", errors="replace"), url)
     text = (document.text or "").strip() if document is not None else ""
-    if not text:
+    if document is None or not text:
         if item is not None and item.text:
             return article_from_item(item, url)
         raise PageError(f"no article text found in {url}")

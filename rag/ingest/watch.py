@@ -54,8 +54,8 @@ def watch(
             continue
         polls += 1
         say(poll_line(report))
-        for error in report.collected.errors:
-            say(f"  failed {error.source}: {error.reason}")
+        for failure in report.collected.errors:
+            say(f"  failed {failure.source}: {failure.reason}")
         for skipped in report.ingest.skipped if report.ingest else ():
             say(f"  {skipped}")
         stop.wait(interval)

@@ -17,7 +17,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.query.answerer import Answerer
 from rag.query.citations import nearest_articles
-from rag.query.compare import Comparer, asks_for_comparison, topic_of
+from rag.query.compare import Comparer, Scorer, asks_for_comparison, topic_of
 from rag.query.condense import own_words, read
 from rag.query.coverage import EventMembers, with_coverage
 from rag.query.filters import Filters
@@ -196,6 +196,8 @@ def build_answer_chain(
 def build_comparer(retriever: HybridRetriever, answerer: Answerer, settings: Settings) -> Comparer:
     """Compare questions score sentences as the extractive answerer does (a model answerer wraps one)."""
     scorer = getattr(answerer, "extractive", answerer)
+    if not isinstance(scorer, Scorer):
+        raise TypeError(f"the {answerer.name} answerer scores no sentences, so it cannot compare outlets")
     return Comparer(scorer, retriever, settings.abstain_threshold, settings.timeline_k)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -102,6 +102,7 @@ def topic_of(question: str) -> str:
     return stripped if any(ch.isalnum() for ch in stripped) else question
 
 
+@runtime_checkable
 class Scorer(Protocol):
     """The answerer's sentence scoring: candidate sentences of the chunks, best first, with vectors."""
 

@@ -136,9 +136,9 @@ def chunk_ids_of(
     """Every chunk id of `articles` and of each article of `events`, from their first chunks' ids;
     None when the event index cannot name one of them, names one the store no longer holds, or
     they come to more than `limit` chunks."""
-    heads = [first_chunks.head_of(article) for article in articles]
+    heads = [head for head in map(first_chunks.head_of, articles) if head]
     named = first_chunks(list(events)) if events else {}
-    if not all(heads) or len(named) < len(set(events)):
+    if len(heads) < len(articles) or len(named) < len(set(events)):
         return None
     wanted = list(dict.fromkeys([*heads, *(head for members in named.values() for head in members if head)]))
     firsts = store.get(wanted) if wanted else []

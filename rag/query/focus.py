@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from rag.query.condense import text_focus
-from rag.query.coverage import event_key
+from rag.query.coverage import Meta, event_key
 from rag.query.retrieval import HybridRetriever
 from rag.schema import Focus, Turn
 
@@ -57,7 +57,7 @@ def recover_focus(history: Sequence[Turn], retriever: HybridRetriever) -> Focus 
     return focus.model_copy(update={"article_ids": list(articles), "event_ids": list(events)})
 
 
-def _chunk_holding(quote: str, retriever: HybridRetriever) -> dict[str, object] | None:
+def _chunk_holding(quote: str, retriever: HybridRetriever) -> Meta | None:
     """The metadata of a stored chunk that contains `quote` word for word, if any."""
     hits = retriever.lexical.search(quote, LOOKUP_HITS)
     if not hits:

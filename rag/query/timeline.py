@@ -16,6 +16,7 @@ for "more".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from rag.query.coverage import chunk_event
@@ -26,7 +27,7 @@ from rag.text.terms import content_terms
 NEAR_DAYS = 3
 
 
-def story_days(best_of_day: dict[str, Quotable], question: str, lines: int) -> tuple[list[str], list[str]]:
+def story_days(best_of_day: Mapping[str, Quotable], question: str, lines: int) -> tuple[list[str], list[str]]:
     """(the days shown, the days behind "more"), each oldest first, of the asked story only."""
     if not best_of_day:
         return [], []

@@ -84,7 +84,8 @@ def sentence_key(text: str) -> str:
 
 def follow(answer: Answer, outlets: tuple[str, ...] = ()) -> Story:
     """The snapshot of a story as `answer` showed it: nothing in it is news later."""
-    days = [_day(item.published) for item in (*answer.retrieved, *answer.citations)]
+    dates = [chunk.published for chunk in answer.retrieved] + [cited.published for cited in answer.citations]
+    days = [_day(value) for value in dates]
     return Story(
         question=answer.standalone_question,
         outlets=outlets,

@@ -108,6 +108,29 @@ def test_each_failing_source_is_reported_and_the_others_go_on(site, assistant):
     assert list(by_id(assistant)) == [site.url + "/arden/bridge.html"]
 
 
+def test_an_item_dated_before_year_one_is_read_as_undated(site, assistant):
+    # Go's zero time written east of Greenwich (0001-01-01T00:00:00+01:00) is 31 December of year 0 in
+    # UTC: outside what a date can hold. The item still counts, as an undated one; the feed goes on.
+    arden, belmont = publish(site, "Arden"), publish(site, "Belmont")
+    entries = "".join(
+        f'<entry><title>{item.title}</title><link href="{item.link}"/><id>{item.link}</id>'
+        f"<updated>{updated}</updated></entry>"
+        for item, updated in [(arden, "0001-01-01T00:00:00+01:00"), (belmont, "2025-06-02T08:00:00Z")]
+    )
+    feed = site.serve(
+        "/atom.xml",
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>Zero Times</title><id>urn:loopback:zero</id>{entries}</feed>",
+        content_type="application/atom+xml",
+    )
+
+    report = assistant.ingest_urls([feed])
+
+    assert report.collected.errors == []
+    assert (report.collected.items, report.ingest.added) == (2, 2)
+    assert set(by_id(assistant)) == {arden.link, belmont.link}
+
+
 def test_a_page_is_one_article_under_its_canonical_url_however_it_is_linked(site, assistant):
     canonical = site.url + "/arden/bridge.html"
     site.serve(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rag.components.embedding.base import Embedder
+from rag.components.embedding.base import Embedder, EmbeddingModel
 from rag.components.embedding.cache import CachedEmbedder
 from rag.settings import Settings
 
-__all__ = ["CachedEmbedder", "Embedder", "build_embedder"]
+__all__ = ["CachedEmbedder", "Embedder", "EmbeddingModel", "build_embedder"]
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 
@@ -19,7 +19,7 @@ def build_embedder(settings: Settings) -> CachedEmbedder:
     if not (model_path / "modules.json").exists():
         raise FileNotFoundError(f"no sentence-transformers model at {model_path} (modules.json missing)")
     name = model_path.name if settings.embedding_model else DEFAULT_MODEL_NAME
-    inner: Embedder
+    inner: EmbeddingModel
     if settings.embedding_backend == "torch":
         from rag.components.embedding.sentence_transformer import SentenceTransformerEmbedder
 

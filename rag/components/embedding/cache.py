@@ -15,14 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.components.embedding.base import Embedder
+from rag.components.embedding.base import EmbeddingModel
 from rag.text.hashing import content_hash
 
 
 class CachedEmbedder:
-    """Wraps an `Embedder`; `embed` looks each text up before computing it."""
+    """Wraps an `EmbeddingModel`; `embed` looks each text up before computing it."""
 
-    def __init__(self, inner: Embedder, path: Path) -> None:
+    def __init__(self, inner: EmbeddingModel, path: Path) -> None:
         self.inner = inner
         self.name = inner.name
         # Texts (or rows of segments) the model computed; and the segments those rows held.

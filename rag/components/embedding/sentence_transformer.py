@@ -47,11 +47,12 @@ class SentenceTransformerEmbedder:
 
     @property
     def max_tokens(self) -> int:
-        return int(self.model.max_seq_length)
+        return _declared(self.model.max_seq_length, self.path, "max_seq_length")
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
-            return np.zeros((0, self.model.get_embedding_dimension()), dtype=np.float32)
+            dimension = _declared(self.model.get_embedding_dimension(), self.path, "embedding dimension")
+            return np.zeros((0, dimension), dtype=np.float32)
         vectors = self.model.encode(
             list(texts),
             batch_size=self.batch_size,
@@ -69,7 +70,9 @@ class SentenceTransformerEmbedder:
         normalizes) and the tokens it averages."""
         import torch
 
-        network, tokenizer = self.model[0].auto_model, self.model.tokenizer
+        network, tokenizer = self.model.transformers_model, self.model.tokenizer
+        if network is None:
+            raise ValueError(f"{self.path} has no transformers model to pool the hidden states of")
         out = np.empty((len(texts), network.config.hidden_size), dtype=np.float32)
         counts = np.empty(len(texts), dtype=np.int64)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -98,3 +101,10 @@ class SentenceTransformerEmbedder:
             return []
         encoded = self.model.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
         return [len(ids) for ids in encoded]
+
+
+def _declared(value: int | None, path: Path, what: str) -> int:
+    """A size the model's configuration may leave out (sentence-transformers types it optional)."""
+    if value is None:
+        raise ValueError(f"the model at {path} declares no {what}")
+    return value

@@ -219,6 +219,7 @@ class ChromaStore:
         in a child process when `in_child` or when the client is already in one."""
         import chromadb
         from chromadb.api.client import SharedSystemClient
+        from chromadb.api.types import Embedding
         from chromadb.config import Settings as ChromaSettings
 
         if in_child or self._index_process is not None:
@@ -240,7 +241,9 @@ class ChromaStore:
         collection = client.get_collection(self.collection.name)
         sample = collection.get(limit=1, include=["embeddings"])["embeddings"]
         if sample is not None and len(sample):
-            collection.query(query_embeddings=[sample[0]], n_results=1, include=[])  # loads the index now
+            # A query loads the index now; get() is typed to return three forms, query() to take this one.
+            vector: Embedding = np.asarray(sample[0], dtype=np.float32)
+            collection.query(query_embeddings=[vector], n_results=1, include=[])
         self.client, self.collection = client, collection
         if old is not None:
             self._retired.append(old)
