@@ -66,11 +66,32 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def rss_mb(pid: int | None = None) -> float:
+    """Resident memory of this process (or `pid`) and its descendants: a serving process's Chroma client
+    may live in a child (`rag.components.vector_store.index_process`)."""
+    total = 0.0
+    for member in _with_descendants(pid or os.getpid()):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except FileNotFoundError:  # ended meanwhile
+            continue
+        total += next(
+            (int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0
+        )
+    return total or float("nan")
+
+
+def _with_descendants(pid: int) -> list[int]:
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                pending += [int(child) for child in (task / "children").read_text().split()]
+            except FileNotFoundError:
+                continue
+    return found
 
 
 def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

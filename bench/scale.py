@@ -490,13 +490,6 @@ def serve(home: Path, control: Path) -> dict[str, Any]:
     return {"asked": asked}
 
 
-def resident_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def wait_for(path: Path, timeout: float = 900) -> float:
     deadline = time.monotonic() + timeout
     while not path.exists():
@@ -533,7 +526,7 @@ def freshness(home: Path, articles: int, rounds: int = 2) -> dict[str, Any]:
     result: dict[str, Any] = {
         "fresh_articles": articles,
         "fresh_seed": seed,
-        "serving_rss_fresh_mb": resident_mb(server.pid),
+        "serving_rss_fresh_mb": rss_mb(server.pid),
     }
     windows = []
     for round_, folder in enumerate(folders, start=1):
@@ -551,7 +544,7 @@ def freshness(home: Path, articles: int, rounds: int = 2) -> dict[str, Any]:
         windows.append((began, max(ended, found)))
         result[f"ingest_{round_}_s"] = ended - began
         result[f"found_after_ingest_{round_}_s"] = found - ended
-        result[f"serving_rss_after_{round_}_mb"] = resident_mb(server.pid)
+        result[f"serving_rss_after_{round_}_mb"] = rss_mb(server.pid)
     (control / "stop").touch()
     asked = json.loads(server.communicate()[0].strip().splitlines()[-1])["asked"]
 

@@ -219,7 +219,6 @@ class ChromaStore:
         in a child process when `in_child` or when the client is already in one."""
         import chromadb
         from chromadb.api.client import SharedSystemClient
-        from chromadb.api.types import Embedding
         from chromadb.config import Settings as ChromaSettings
 
         if in_child or self._index_process is not None:
@@ -239,11 +238,7 @@ class ChromaStore:
             path=str(self.settings.store_path), settings=ChromaSettings(anonymized_telemetry=False)
         )
         collection = client.get_collection(self.collection.name)
-        sample = collection.get(limit=1, include=["embeddings"])["embeddings"]
-        if sample is not None and len(sample):
-            # A query loads the index now; get() is typed to return three forms, query() to take this one.
-            vector: Embedding = np.asarray(sample[0], dtype=np.float32)
-            collection.query(query_embeddings=[vector], n_results=1, include=[])
+        load_index(collection)
         self.client, self.collection = client, collection
         if old is not None:
             self._retired.append(old)
@@ -416,6 +411,17 @@ class ChromaStore:
             for meta in heads.values()
         ]
         return sorted(records, key=lambda record: record.id)
+
+
+def load_index(collection: Any) -> None:
+    """Load the collection's vector index now (a query does), not in the first question."""
+    from chromadb.api.types import Embedding
+
+    sample = collection.get(limit=1, include=["embeddings"])["embeddings"]
+    if sample is not None and len(sample):
+        # get() is typed to return three forms, query() to take this one.
+        vector: Embedding = np.asarray(sample[0], dtype=np.float32)
+        collection.query(query_embeddings=[vector], n_results=1, include=[])
 
 
 def _write_ahead(store: Path) -> None:

@@ -165,7 +165,7 @@ def _serve(argv: Sequence[str]) -> int:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from rag.components.vector_store.chroma import _first_line, _write_ahead
+    from rag.components.vector_store.chroma import _first_line, _write_ahead, load_index
 
     path, name, address = argv
     key = bytes.fromhex(sys.stdin.readline().strip())
@@ -174,9 +174,7 @@ def _serve(argv: Sequence[str]) -> int:
         _write_ahead(Path(path))
         client = chromadb.PersistentClient(path=path, settings=ChromaSettings(anonymized_telemetry=False))
         collection = client.get_collection(name)
-        sample = collection.get(limit=1, include=["embeddings"])["embeddings"]
-        if sample is not None and len(sample):
-            collection.query(query_embeddings=[sample[0]], n_results=1, include=[])  # loads the index
+        load_index(collection)
         listener = Listener(address, family="AF_UNIX", authkey=key)
     except Exception as error:
         print(f"error: cannot open the Chroma store at {path}: {_first_line(error)}", flush=True)
