@@ -35,6 +35,10 @@ from typing import Any
 
 from rag.components.vector_store.errors import StoreError
 
+# The child's program (`-m` would run this module a second time: the package imports it first).
+CHILD = (
+    "import sys; from rag.components.vector_store.index_process import serve; sys.exit(serve(sys.argv[1:]))"
+)
 # How long a child may take to open a store and load its vector index (about 15 s at a million chunks).
 START_SECONDS = 300.0
 
@@ -55,7 +59,7 @@ class IndexProcess:
         self._connections: list[Connection] = []
         self._lock = threading.Lock()
         self._child = subprocess.Popen(
-            [sys.executable, "-m", __name__, str(path), collection, self._address],
+            [sys.executable, "-c", CHILD, str(path), collection, self._address],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -161,7 +165,8 @@ def _rebuilt(module: str, name: str, message: str) -> Exception:
 # The child
 
 
-def _serve(argv: Sequence[str]) -> int:
+def serve(argv: Sequence[str]) -> int:
+    """The child: open the store, load its index, say `ready`, then answer calls until the parent ends."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -187,7 +192,7 @@ def _serve(argv: Sequence[str]) -> int:
         _, method, kwargs = request
         return getattr(collection, method)(**kwargs)
 
-    def serve(connection: Connection) -> None:
+    def converse(connection: Connection) -> None:
         while True:
             try:
                 request = connection.recv()
@@ -204,14 +209,10 @@ def _serve(argv: Sequence[str]) -> int:
             connection = listener.accept()
         except (OSError, AuthenticationError):  # a connection that failed the key
             continue
-        threading.Thread(target=serve, args=(connection,), daemon=True).start()
+        threading.Thread(target=converse, args=(connection,), daemon=True).start()
 
 
 def _exit_with_parent() -> None:
     """Exit when the parent's end of stdin closes: it stopped us, or it ended (even by kill -9)."""
     sys.stdin.read()
     os._exit(0)
-
-
-if __name__ == "__main__":
-    sys.exit(_serve(sys.argv[1:]))
