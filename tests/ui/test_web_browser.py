@@ -371,7 +371,7 @@ def test_a_timeline_s_further_lines_open_behind_more(browser, short_timeline_app
     page.goto(short_timeline_app.url)
     ask(page, "How did the Kessler harbor bridge story unfold?", as_of="2024-07-01")
     more = page.locator("#chat details summary", has_text="1 more line")
-    more.wait_for()
+    more.wait_for(timeout=60_000)  # this server's first answer: 30 s was once too short on a loaded machine
     hidden = page.locator("#chat details li")
     assert not hidden.first.is_visible()
     more.click()
