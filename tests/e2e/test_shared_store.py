@@ -138,12 +138,15 @@ def test_the_child_process_ends_with_its_serving_process_even_killed(tmp_path: P
     assert server.stdout is not None
     child = int(server.stdout.readline())
     assert _running(child)
+    socket_folder = Path(Path(f"/proc/{child}/cmdline").read_text().split("\0")[-2]).parent
+    assert socket_folder.is_dir()
     server.kill()
     server.wait()
     deadline = time.monotonic() + 15
     while _running(child):
         assert time.monotonic() < deadline, "the child outlived its serving process by 15 s"
         time.sleep(0.1)
+    assert not socket_folder.exists(), "the child left its socket's folder behind"
 
 
 def _running(pid: int) -> bool:

@@ -174,7 +174,9 @@ def serve(argv: Sequence[str]) -> int:
 
     path, name, address = argv
     key = bytes.fromhex(sys.stdin.readline().strip())
-    threading.Thread(target=_exit_with_parent, name="parent-watch", daemon=True).start()
+    threading.Thread(
+        target=_exit_with_parent, args=(Path(address).parent,), name="parent-watch", daemon=True
+    ).start()
     try:
         _write_ahead(Path(path))
         client = chromadb.PersistentClient(path=path, settings=ChromaSettings(anonymized_telemetry=False))
@@ -212,7 +214,9 @@ def serve(argv: Sequence[str]) -> int:
         threading.Thread(target=converse, args=(connection,), daemon=True).start()
 
 
-def _exit_with_parent() -> None:
-    """Exit when the parent's end of stdin closes: it stopped us, or it ended (even by kill -9)."""
+def _exit_with_parent(folder: Path) -> None:
+    """Exit when the parent's end of stdin closes: it stopped us, or it ended (even by kill -9, when
+    only we are left to remove the socket's folder)."""
     sys.stdin.read()
+    shutil.rmtree(folder, ignore_errors=True)
     os._exit(0)
