@@ -301,7 +301,7 @@ def _ingest(
             progress=_bar("ingest", "article", quiet),
         )
         for error in fetched.collected.errors:
-            click.echo(f"failed {error.source}: {error.reason}", err=True)
+            click.echo(str(error), err=True)
         for skipped in fetched.ingest.skipped if fetched.ingest else ():
             click.echo(str(skipped), err=True)
         click.echo(fetched.summary())

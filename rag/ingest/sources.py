@@ -32,6 +32,9 @@ class SourceError:
     source: str
     reason: str
 
+    def __str__(self) -> str:
+        return f"failed {self.source}: {self.reason}"
+
 
 @dataclass
 class Collected:

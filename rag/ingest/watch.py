@@ -55,7 +55,7 @@ def watch(
         polls += 1
         say(poll_line(report))
         for failure in report.collected.errors:
-            say(f"  failed {failure.source}: {failure.reason}")
+            say(f"  {failure}")
         for skipped in report.ingest.skipped if report.ingest else ():
             say(f"  {skipped}")
         stop.wait(interval)
